@@ -1,0 +1,1 @@
+"""Acupressure Coach: an Alexa skill that guides acupressure self-care for back pain."""
