@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 HOLD_MIN_S = 30
 HOLD_MAX_S = 180
 HOLD_DEFAULT_S = 60
+# Hold times audio is pre-rendered for; a user's choice snaps to the nearest.
+HOLD_CHOICES_S = (30, 60, 90, 120, 150, 180)
+
+
+def snap_hold(seconds: float) -> int:
+    """Nearest pre-rendered hold time to what the user asked for, within 30 s to 3 min."""
+    return min(HOLD_CHOICES_S, key=lambda c: (abs(c - seconds), c))
 
 SEED_FILES = (
     "000_d07239eea23b0a9b.txt",
