@@ -12,6 +12,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("skill.web.serve", "run", "run the Flask web service (Alexa endpoint + audio)"),
     "render": ("skill.render.cli", "run", "render prompt audio and downloadable routines"),
     "build-model": ("skill.model_builder", "run", "write skill-package/ from content"),
+    "publish-audio": ("skill.publish", "run", "upload changed audio to an S3 bucket"),
 }
 
 
@@ -34,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("build-model", help=COMMANDS["build-model"][2])
     model.add_argument("--check", action="store_true", help="fail if skill-package/ is out of date")
+
+    publish = sub.add_parser("publish-audio", help=COMMANDS["publish-audio"][2])
+    publish.add_argument("--bucket", required=True)
+    publish.add_argument("--prefix", default="audio/", help="key prefix in the bucket")
+    publish.add_argument("--dir", default=None, help="rendered audio directory (default: audio/)")
+    publish.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
     return parser
 
 
