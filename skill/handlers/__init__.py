@@ -1,0 +1,49 @@
+"""ASK SDK handlers grouped by feature, and the one ordered registration list (first match wins)."""
+
+from __future__ import annotations
+
+from skill.handlers import builtin, launch, navigation, points, preferences, routines
+from skill.handlers.errors import CatchAllExceptionHandler, SkillErrorHandler
+from skill.handlers.interceptors import (
+    LoadProfileInterceptor,
+    LogRequestInterceptor,
+    LogResponseInterceptor,
+    SaveProfileInterceptor,
+)
+
+# Order matters: specific handlers first, catch-alls last.
+REQUEST_HANDLERS = [
+    launch.LaunchHandler,
+    launch.YesHandler,
+    launch.NoHandler,
+    points.FindPointHandler,
+    points.PointsForComplaintHandler,
+    points.ListPointsHandler,
+    routines.StartRoutineHandler,
+    routines.ListRoutinesHandler,
+    navigation.NextHandler,
+    navigation.SkipHandler,
+    navigation.PreviousHandler,
+    navigation.RepeatHandler,
+    navigation.StartOverHandler,
+    navigation.PauseHandler,
+    navigation.ResumeHandler,
+    preferences.SetHoldTimeHandler,
+    preferences.SetPositionHandler,
+    builtin.HelpHandler,
+    builtin.StopHandler,
+    builtin.CancelHandler,
+    builtin.NavigateHomeHandler,
+    builtin.UnsupportedPlaybackHandler,
+    builtin.FallbackHandler,
+    builtin.SessionEndedHandler,
+    builtin.UnknownIntentHandler,   # catch-all: any other intent
+    builtin.OtherRequestHandler,    # catch-all: any other request type
+]
+
+EXCEPTION_HANDLERS = [SkillErrorHandler, CatchAllExceptionHandler]
+
+REQUEST_INTERCEPTORS = [LogRequestInterceptor, LoadProfileInterceptor]
+RESPONSE_INTERCEPTORS = [SaveProfileInterceptor, LogResponseInterceptor]
+
+__all__ = ["EXCEPTION_HANDLERS", "REQUEST_HANDLERS", "REQUEST_INTERCEPTORS", "RESPONSE_INTERCEPTORS"]

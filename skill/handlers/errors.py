@@ -1,0 +1,59 @@
+"""Exception handlers: known errors get their own reply; anything else gets a helpful apology and a log."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill.errors import SkillError
+from skill.handlers.base import Deps, reply, request_type, silent
+from skill.speech import Speech
+
+log = logging.getLogger(__name__)
+
+# Only these requests may carry speech; AudioPlayer/system events and SessionEnded must not.
+SPEAKABLE = ("LaunchRequest", "IntentRequest")
+
+
+class SkillErrorHandler(AbstractExceptionHandler):
+    """A SkillError speaks its own prompt and keeps the conversation going."""
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return isinstance(exception, SkillError)
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        assert isinstance(exception, SkillError)
+        log.info("skill error: %s", exception)
+        if request_type(handler_input) not in SPEAKABLE:
+            return silent(handler_input)
+        p = self.deps.prompts
+        speech = Speech().text(p.say(exception.prompt_key, **exception.fields))
+        return reply(handler_input, speech, Speech().text(p.say("what_you_can_say")),
+                     end=not exception.keep_open)
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):
+    """Last resort: log the failure with its traceback and say something helpful."""
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.error("unhandled error for %s", request_type(handler_input), exc_info=exception)
+        # A fresh builder: the failing handler may have half-built a reply.
+        handler_input.response_builder.response.output_speech = None
+        handler_input.response_builder.response.reprompt = None
+        if request_type(handler_input) not in SPEAKABLE:
+            return silent(handler_input)
+        p = self.deps.prompts
+        return reply(handler_input, Speech().text(p.say("error_generic")),
+                     Speech().text(p.say("what_you_can_say")))

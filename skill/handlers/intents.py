@@ -1,0 +1,70 @@
+"""Intent, slot and slot-type names shared by the handlers and the interaction-model builder."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    """Every intent in the interaction model (custom first, then Amazon built-ins)."""
+
+    FIND_POINT = "FindPointIntent"
+    POINTS_FOR = "PointsForComplaintIntent"
+    LIST_POINTS = "ListPointsIntent"
+    START_ROUTINE = "StartRoutineIntent"
+    LIST_ROUTINES = "ListRoutinesIntent"
+    SKIP = "SkipIntent"
+    SET_HOLD = "SetHoldTimeIntent"
+    SET_POSITION = "SetPositionIntent"
+
+    HELP = "AMAZON.HelpIntent"
+    STOP = "AMAZON.StopIntent"
+    CANCEL = "AMAZON.CancelIntent"
+    FALLBACK = "AMAZON.FallbackIntent"
+    NAVIGATE_HOME = "AMAZON.NavigateHomeIntent"
+    YES = "AMAZON.YesIntent"
+    NO = "AMAZON.NoIntent"
+    PAUSE = "AMAZON.PauseIntent"
+    RESUME = "AMAZON.ResumeIntent"
+    NEXT = "AMAZON.NextIntent"
+    PREVIOUS = "AMAZON.PreviousIntent"
+    START_OVER = "AMAZON.StartOverIntent"
+    REPEAT = "AMAZON.RepeatIntent"
+    LOOP_ON = "AMAZON.LoopOnIntent"
+    LOOP_OFF = "AMAZON.LoopOffIntent"
+    SHUFFLE_ON = "AMAZON.ShuffleOnIntent"
+    SHUFFLE_OFF = "AMAZON.ShuffleOffIntent"
+
+    @property
+    def builtin(self) -> bool:
+        return self.value.startswith("AMAZON.")
+
+
+class Slot(StrEnum):
+    """Slot names."""
+
+    POINT = "point"
+    COMPLAINT = "complaint"
+    ROUTINE = "routine"
+    DURATION = "duration"
+    POSITION = "position"
+
+
+class SlotType(StrEnum):
+    """Custom slot types (generated from content) and the built-in ones used."""
+
+    POINT = "POINT_NAME"
+    COMPLAINT = "COMPLAINT_NAME"
+    ROUTINE = "ROUTINE_NAME"
+    POSITION = "POSITION_NAME"
+    DURATION = "AMAZON.DURATION"
+
+
+# Which slots each custom intent carries.
+INTENT_SLOTS: dict[Intent, dict[Slot, SlotType]] = {
+    Intent.FIND_POINT: {Slot.POINT: SlotType.POINT},
+    Intent.POINTS_FOR: {Slot.COMPLAINT: SlotType.COMPLAINT},
+    Intent.START_ROUTINE: {Slot.ROUTINE: SlotType.ROUTINE},
+    Intent.SET_HOLD: {Slot.DURATION: SlotType.DURATION},
+    Intent.SET_POSITION: {Slot.POSITION: SlotType.POSITION},
+}

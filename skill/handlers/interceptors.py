@@ -1,0 +1,69 @@
+"""Interceptors: load the user's profile before a handler runs, save it after; log each turn."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill.handlers.base import PROFILE_ATTR, intent_name, profile, request_type
+from skill.persistence import Profile
+
+log = logging.getLogger(__name__)
+
+LOADED_ATTR = "profile_loaded"
+
+
+class LoadProfileInterceptor(AbstractRequestInterceptor):
+    """Read the profile once per request; a storage failure means a fresh profile, not a failed reply."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        attrs = handler_input.attributes_manager.request_attributes
+        try:
+            stored = handler_input.attributes_manager.persistent_attributes
+        except Exception:  # any adapter/driver failure: coach anyway, and do not overwrite later
+            log.exception("could not load the user's profile")
+            attrs[PROFILE_ATTR] = Profile()
+            attrs[LOADED_ATTR] = None
+            return
+        prof = Profile.from_dict(stored)
+        session = handler_input.request_envelope.session
+        if session is not None and session.new:
+            prof = replace(prof, sessions=prof.sessions + 1)
+        attrs[PROFILE_ATTR] = prof
+        attrs[LOADED_ATTR] = Profile.from_dict(stored).to_dict()
+
+
+class SaveProfileInterceptor(AbstractResponseInterceptor):
+    """Write the profile back only if it changed (and only if it was read successfully)."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attrs = handler_input.attributes_manager.request_attributes
+        loaded = attrs.get(LOADED_ATTR)
+        if loaded is None:
+            return
+        current = profile(handler_input).to_dict()
+        if current == loaded:
+            return
+        try:
+            handler_input.attributes_manager.persistent_attributes = current
+            handler_input.attributes_manager.save_persistent_attributes()
+        except Exception:  # the user still gets the reply; progress for this turn is lost, and logged
+            log.exception("could not save the user's profile")
+
+
+class LogRequestInterceptor(AbstractRequestInterceptor):
+    """One line per request: type and intent (never the userId or slot values)."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        log.info("request %s %s", request_type(handler_input), intent_name(handler_input) or "")
+
+
+class LogResponseInterceptor(AbstractResponseInterceptor):
+    """Whether the reply keeps the session open."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        log.debug("response end_session=%s", getattr(response, "should_end_session", None))
