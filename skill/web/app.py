@@ -1,0 +1,82 @@
+"""The Flask app: the Alexa endpoint at `/` (verified, never a 500), `/audio/` and `/health`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request, send_from_directory
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from ask_sdk_webservice_support.verifier import VerificationException
+from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG, SkillAdapter
+
+from skill.app import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, error_response
+from skill.errors import MalformedRequest
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None) -> Flask:
+    """Flask app serving the skill through flask-ask-sdk's SkillAdapter.
+
+    `verifiers` run on the raw body before anything is parsed into SDK objects (the SDK would
+    deserialize first, and its errors are 500s); pass [] only for --no-verify.
+    """
+    flask_app = Flask(__name__)
+    flask_app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # The SDK's own verifiers need certvalidator/oscrypto; ours (skill.web.verifier) replace them.
+    flask_app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
+    flask_app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
+    adapter = SkillAdapter(skill=app.skill, skill_id=app.config.skill_id or "acupressure-coach",
+                                     verifiers=[], app=flask_app)
+
+    @flask_app.post("/")
+    def alexa() -> Response:
+        raw = request.get_data(cache=True)
+        try:
+            text = raw.decode("utf-8")
+            body = json.loads(text)
+            rtype = check_envelope(body)
+        except (UnicodeDecodeError, ValueError, MalformedRequest) as exc:
+            log.warning("malformed request: %s", exc)
+            raise BadRequest("not an Alexa request") from exc
+        try:
+            for verifier in verifiers:
+                verifier.verify(request.headers, text, body)
+        except VerificationException as exc:
+            log.warning("request verification failed: %s", exc)
+            raise BadRequest("request verification failed") from exc
+        if rtype not in KNOWN_REQUEST_TYPES:
+            log.info("unknown request type %r; empty reply", rtype)
+            return jsonify(empty_response())
+        try:
+            return adapter.dispatch_request()
+        except HTTPException as exc:
+            if exc.code is not None and exc.code < 500:
+                raise
+            log.error("dispatch failed: %s", exc.description)
+        except Exception:  # a failure outside the skill's exception handlers: still a valid reply
+            log.exception("dispatch failed")
+        return jsonify(error_response(app.deps.prompts))
+
+    @flask_app.get("/health")
+    def health() -> Response:
+        return jsonify({"status": "ok", "content_version": app.deps.content.version})
+
+    if audio_dir is not None:
+        @flask_app.get("/audio/<path:name>")
+        def audio(name: str) -> Response:
+            # send_from_directory refuses paths that escape the directory.
+            return send_from_directory(audio_dir, name)
+
+    @flask_app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        resp = jsonify({"error": exc.name, "description": exc.description})
+        resp.status_code = exc.code or 500
+        return resp
+
+    return flask_app

@@ -1,0 +1,63 @@
+"""`acupressure serve`: run the web service (signature and timestamp verification on by default)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import replace
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from skill.app import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
+from skill.audio_manifest import audio_dir
+from skill.web.app import create_app
+from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
+
+log = logging.getLogger(__name__)
+
+NO_VERIFY_WARNING = """
+************************************************************************
+*  WARNING: --no-verify: Alexa request signatures and timestamps are   *
+*  NOT checked. Anyone who can reach this port can drive the skill.    *
+*  Use only with a local simulator, never on a public address.         *
+************************************************************************
+"""
+
+
+def build_verifiers(config: Config, verify: bool) -> list:
+    """Signature + timestamp (unless --no-verify) and the skill-ID check (whenever a skill ID is set)."""
+    verifiers: list = []
+    if verify:
+        verifiers += [SignatureVerifier(), TimestampVerifier()]
+    if config.skill_id:
+        verifiers.append(SkillIdVerifier(config.skill_id))
+    return verifiers
+
+
+def run(args: Any) -> int:
+    """Serve until interrupted."""
+    config = Config.from_env()
+    configure_logging(config.log_level)
+    verify = not args.no_verify
+    if verify and not config.skill_id:
+        print(f"error: set {SKILL_ID_ENV} to your skill's ID (amzn1.ask.skill...); "
+              "a verified endpoint accepts requests for that skill only", file=sys.stderr)
+        return 2
+    if not verify:
+        print(NO_VERIFY_WARNING, file=sys.stderr)
+    if not os.environ.get(AUDIO_BASE_URL_ENV):
+        # Alexa needs HTTPS audio; our own URL suits local simulators and HTTPS reverse proxies.
+        config = replace(config, audio_base_url=f"http://{args.host}:{args.port}/audio/")
+    app = build_app(config=config)
+    flask_app = create_app(app, verifiers=build_verifiers(config, verify), audio_dir=audio_dir())
+    server = make_server(args.host, args.port, flask_app, threaded=True)
+    log.info("serving on http://%s:%d/ (verification %s)", args.host, args.port, "on" if verify else "OFF")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,225 @@
+"""Alexa request verification on `cryptography`: certificate chain URL, chain, signature, timestamp, skill ID.
+
+Implements the checks Amazon requires of a web-service skill (see DESIGN.md): the cert URL is
+https://s3.amazonaws.com/echo.api/... (port 443 if given); the chain is valid now, leads to a
+trusted root and names echo-api.amazon.com; Signature-256 is an RSA PKCS#1 v1.5 SHA-256 signature
+of the raw body; the request timestamp is within 150 s. Any failure raises VerificationException
+(HTTP 400). Trusted roots: ACUPRESSURE_ALEXA_CA_BUNDLE (a PEM file) or certifi's / the system's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import posixpath
+import ssl
+import threading
+import urllib.request
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ask_sdk_webservice_support.verifier import AbstractVerifier, VerificationException
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+log = logging.getLogger(__name__)
+
+CA_BUNDLE_ENV = "ACUPRESSURE_ALEXA_CA_BUNDLE"
+CERT_URL_HEADER = "SignatureCertChainUrl"
+SIGNATURE_HEADER = "Signature-256"
+CERT_HOST = "s3.amazonaws.com"
+CERT_PATH_PREFIX = "/echo.api/"
+ECHO_DOMAIN = "echo-api.amazon.com"
+TOLERANCE_S = 150
+# Skill lifecycle events may be delivered up to an hour late (Amazon's rule).
+SKILL_EVENT_TOLERANCE_S = 3600
+SKILL_EVENTS = frozenset({
+    "AlexaSkillEvent.SkillEnabled", "AlexaSkillEvent.SkillDisabled",
+    "AlexaSkillEvent.SkillPermissionChanged", "AlexaSkillEvent.SkillPermissionAccepted",
+    "AlexaSkillEvent.SkillAccountLinked",
+})
+MAX_CHAIN_BYTES = 64 * 1024
+FETCH_TIMEOUT_S = 5.0
+
+Fetch = Callable[[str], bytes]
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    """Case-insensitive header look-up for Flask headers and plain dicts alike."""
+    value = headers.get(name)
+    if value is None:
+        lname = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lname), None)
+    return value
+
+
+def load_roots(path: str | Path | None = None) -> list[x509.Certificate]:
+    """Trusted roots: the given PEM bundle, $ACUPRESSURE_ALEXA_CA_BUNDLE, certifi, or the system's."""
+    chosen = path or os.environ.get(CA_BUNDLE_ENV)
+    if not chosen:
+        try:
+            import certifi
+
+            chosen = certifi.where()
+        except ImportError:
+            chosen = ssl.get_default_verify_paths().cafile
+    if not chosen:
+        raise RuntimeError(f"no trusted CA bundle found; set {CA_BUNDLE_ENV}")
+    roots = x509.load_pem_x509_certificates(Path(chosen).read_bytes())
+    if not roots:
+        raise RuntimeError(f"no certificates in {chosen}")
+    return roots
+
+
+def check_cert_url(url: str | None) -> str:
+    """Amazon's rules for SignatureCertChainUrl; returns the normalized URL."""
+    if not url:
+        raise VerificationException("missing SignatureCertChainUrl header")
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        raise VerificationException("cert chain URL is not https")
+    if (parts.hostname or "").lower() != CERT_HOST:
+        raise VerificationException("cert chain URL host is not s3.amazonaws.com")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise VerificationException("cert chain URL port is invalid") from exc
+    if port not in (None, 443):
+        raise VerificationException("cert chain URL port is not 443")
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    if not path.startswith(CERT_PATH_PREFIX):
+        raise VerificationException("cert chain URL path is not under /echo.api/")
+    return f"https://{CERT_HOST}{path}"
+
+
+def fetch_url(url: str) -> bytes:
+    """Download a cert chain (bounded in size and time)."""
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as resp:  # noqa: S310 (URL checked above)
+        data = resp.read(MAX_CHAIN_BYTES + 1)
+    if len(data) > MAX_CHAIN_BYTES:
+        raise VerificationException("cert chain too large")
+    return data
+
+
+class SignatureVerifier(AbstractVerifier):
+    """Verifies SignatureCertChainUrl and Signature-256 against the raw request body."""
+
+    def __init__(self, roots: list[x509.Certificate] | None = None, fetch: Fetch = fetch_url,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self._store = Store(roots if roots is not None else load_roots())
+        self._fetch = fetch
+        self._now = now
+        self._cache: dict[str, list[x509.Certificate]] = {}
+        self._lock = threading.Lock()
+
+    def _chain(self, url: str) -> list[x509.Certificate]:
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached is not None:
+            return cached
+        try:
+            certs = x509.load_pem_x509_certificates(self._fetch(url))
+        except VerificationException:
+            raise
+        except Exception as exc:  # network errors, bad PEM: all mean "cannot verify"
+            raise VerificationException(f"cannot load cert chain: {exc}") from exc
+        with self._lock:
+            if len(self._cache) > 16:
+                self._cache.clear()
+            self._cache[url] = certs
+        return certs
+
+    def _validate_chain(self, certs: list[x509.Certificate]) -> x509.Certificate:
+        """Chain to a trusted root, valid now, and for echo-api.amazon.com; returns the leaf."""
+        leaf, intermediates = certs[0], certs[1:]
+        verifier = (PolicyBuilder().store(self._store).time(self._now())
+                    .build_server_verifier(x509.DNSName(ECHO_DOMAIN)))
+        try:
+            verifier.verify(leaf, intermediates)
+        except VerificationError as exc:
+            raise VerificationException(f"cert chain rejected: {exc}") from exc
+        return leaf
+
+    def verify(self, headers: Mapping[str, Any], serialized_request_env: str,
+               deserialized_request_env: Any) -> None:
+        url = check_cert_url(_header(headers, CERT_URL_HEADER))
+        signature_b64 = _header(headers, SIGNATURE_HEADER)
+        if not signature_b64:
+            raise VerificationException("missing Signature-256 header")
+        try:
+            signature = base64.b64decode(signature_b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise VerificationException("signature is not base64") from exc
+        certs = self._chain(url)
+        if not certs:
+            raise VerificationException("empty cert chain")
+        leaf = self._validate_chain(certs)
+        key = leaf.public_key()
+        if not isinstance(key, RSAPublicKey):
+            raise VerificationException("signing certificate key is not RSA")
+        try:
+            key.verify(signature, serialized_request_env.encode("utf-8"), PKCS1v15(), SHA256())
+        except InvalidSignature as exc:
+            raise VerificationException("request signature does not match") from exc
+
+
+def _request_field(serialized: str, name: str) -> Any:
+    try:
+        body = json.loads(serialized)
+        return body["request"][name]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class TimestampVerifier(AbstractVerifier):
+    """The request timestamp is within 150 s of now (an hour for skill lifecycle events)."""
+
+    def __init__(self, tolerance_s: int = TOLERANCE_S,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self.tolerance_s = tolerance_s
+        self._now = now
+
+    def verify(self, headers: Mapping[str, Any], serialized_request_env: str,
+               deserialized_request_env: Any) -> None:
+        stamp = _request_field(serialized_request_env, "timestamp")
+        if not isinstance(stamp, str):
+            raise VerificationException("request has no timestamp")
+        try:
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise VerificationException("request timestamp is not ISO 8601") from exc
+        if when.tzinfo is None:
+            raise VerificationException("request timestamp has no time zone")
+        age = abs((self._now() - when).total_seconds())
+        limit = SKILL_EVENT_TOLERANCE_S if _request_field(serialized_request_env, "type") in SKILL_EVENTS \
+            else self.tolerance_s
+        if age > limit:
+            raise VerificationException("request timestamp is outside the tolerance")
+
+
+class SkillIdVerifier(AbstractVerifier):
+    """The request is addressed to this skill."""
+
+    def __init__(self, skill_id: str):
+        self.skill_id = skill_id
+
+    def verify(self, headers: Mapping[str, Any], serialized_request_env: str,
+               deserialized_request_env: Any) -> None:
+        from skill.app import application_id
+
+        try:
+            body = json.loads(serialized_request_env)
+        except ValueError as exc:
+            raise VerificationException("body is not JSON") from exc
+        if not isinstance(body, dict) or application_id(body) != self.skill_id:
+            raise VerificationException("request is for another skill")
