@@ -1,0 +1,162 @@
+"""Shared fixtures: the built skill on a real SQLite file, Lambda and loopback-HTTP transports."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from envelopes import SKILL_ID, Conversation  # noqa: E402
+from pki import CERT_URL, TestPKI, make_pki  # noqa: E402
+
+from skill.app import App, Config, build_app  # noqa: E402
+from skill.audio_manifest import Manifest  # noqa: E402
+from skill.content import Content, default_content  # noqa: E402
+from skill.persistence import SQLiteAdapter  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+AUDIO_BASE = "https://audio.example.test/audio/"
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return default_content()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "acupressure.sqlite3"
+
+
+@pytest.fixture
+def make_app(db_path: Path) -> Callable[..., App]:
+    """Build the skill on a real SQLite file; a fixed seed makes prompt variants repeatable."""
+    def make(manifest: Manifest | None = None, audio_base_url: str | None = AUDIO_BASE,
+             skill_id: str | None = SKILL_ID, adapter: Any = None) -> App:
+        return build_app(
+            manifest=manifest if manifest is not None else Manifest.empty(),
+            adapter=adapter if adapter is not None else SQLiteAdapter(db_path),
+            config=Config(skill_id=skill_id, audio_base_url=audio_base_url),
+            rng=random.Random(7),
+        )
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App]) -> App:
+    return make_app()
+
+
+@pytest.fixture
+def lambda_module(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh import of lambda/lambda_function.py configured by environment, as on AWS."""
+    monkeypatch.setenv("ACUPRESSURE_DB", str(db_path))
+    monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
+    monkeypatch.delenv("ACUPRESSURE_AUDIO_BASE_URL", raising=False)
+    spec = importlib.util.spec_from_file_location("lambda_function_under_test",
+                                                  ROOT / "lambda" / "lambda_function.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def lambda_transport(lambda_module: Any) -> Callable[[dict], dict]:
+    def send(body: dict) -> dict:
+        reply = lambda_module.lambda_handler(json.loads(json.dumps(body)), None)
+        return json.loads(json.dumps(reply))  # must be JSON-serializable as Lambda returns it
+    return send
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    return make_pki()
+
+
+@pytest.fixture(scope="session")
+def cert_store(pki: TestPKI) -> dict[str, bytes]:
+    return {CERT_URL: pki.chain_pem, **pki.other_chains}
+
+
+@pytest.fixture
+def verifiers(pki: TestPKI, cert_store: dict[str, bytes]) -> list:
+    """The production verifiers, trusting only the test root and fetching chains from memory."""
+    from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
+
+    def fetch(url: str) -> bytes:
+        if url not in cert_store:
+            raise OSError(f"404 {url}")
+        return cert_store[url]
+
+    return [SignatureVerifier(roots=[pki.root], fetch=fetch), TimestampVerifier(), SkillIdVerifier(SKILL_ID)]
+
+
+@pytest.fixture
+def serve_http() -> Iterator[Callable[[Any], str]]:
+    """Run a Flask app on a real loopback port in a thread; returns its base URL."""
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(flask_app: Any) -> str:
+        server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+def http_post(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.fixture
+def web_url(app: App, verifiers: list, serve_http: Callable[[Any], str], tmp_path: Path) -> str:
+    from skill.web.app import create_app
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (audio / "hello.mp3").write_bytes(b"ID3test")
+    return serve_http(create_app(app, verifiers=verifiers, audio_dir=audio))
+
+
+@pytest.fixture
+def http_transport(web_url: str, pki: TestPKI) -> Callable[[dict], dict]:
+    """Signed POSTs to the live server, as Alexa sends them."""
+    def send(body: dict) -> dict:
+        data = json.dumps(body).encode()
+        status, reply = http_post(web_url + "/", data, pki.headers(data))
+        assert status == 200, reply
+        return json.loads(reply)
+    return send
+
+
+@pytest.fixture(params=["lambda", "http"])
+def transport(request: pytest.FixtureRequest) -> Callable[[dict], dict]:
+    return request.getfixturevalue(f"{request.param}_transport")
+
+
+@pytest.fixture
+def conversation(transport: Callable[[dict], dict]) -> Conversation:
+    return Conversation(transport)

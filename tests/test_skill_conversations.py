@@ -1,0 +1,46 @@
+"""Whole conversations from tests/data/conversations*.yaml, through lambda_handler and over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from envelopes import Conversation, launch_request, session_ended_request
+from expectations import check, prompt_fragments, words
+
+from skill.content import Content
+
+DATA = Path(__file__).parent / "data"
+CASES: list[dict[str, Any]] = [c for f in sorted(DATA.glob("conversations*.yaml"))
+                               for c in yaml.safe_load(f.read_text())]
+
+
+def play(conversation: Conversation, turn: dict[str, Any]) -> dict[str, Any]:
+    if turn.get("request") == "launch":
+        return conversation.send(launch_request())
+    if turn.get("request") == "session_ended":
+        return conversation.end_session()
+    return conversation.intent(turn["intent"], turn.get("slots"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_conversation(case: dict[str, Any], conversation: Conversation, content: Content) -> None:
+    for i, turn in enumerate(case["turns"]):
+        reply = play(conversation, turn)
+        try:
+            check(content, reply, turn.get("expect", {}))
+        except AssertionError as exc:
+            raise AssertionError(f"turn {i} ({turn.get('say') or turn.get('intent')}): {exc}") from None
+    if case.get("finish"):
+        routine = content.routines[case["finish"]]
+        reply: dict[str, Any] = {}
+        for _ in range(len(routine.steps) + 1):
+            reply = conversation.intent("AMAZON.NextIntent")
+            if reply["response"].get("shouldEndSession"):
+                break
+        spoken = words(reply["response"]["outputSpeech"]["ssml"])
+        assert any(f in spoken for f in prompt_fragments(content, "routine_done")), spoken
+        # The routine is over: 'next' now says there is none.
+        check(content, conversation.intent("AMAZON.NextIntent"), {"prompt": ["no_routine"]})
