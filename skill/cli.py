@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--prefix", default="audio/", help="key prefix in the bucket")
     publish.add_argument("--dir", default=None, help="rendered audio directory (default: audio/)")
     publish.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
+    publish.add_argument("--delete", action="store_true",
+                         help="delete objects under the prefix that are no longer rendered")
     return parser
 
 
