@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from envelopes import SKILL_ID, Conversation  # noqa: E402
-from pki import CERT_URL, TestPKI, make_pki  # noqa: E402
+from pki import CERT_URL, FakeAlexaPKI, make_pki  # noqa: E402
 
 from skill.app import App, Config, build_app  # noqa: E402
 from skill.audio_manifest import Manifest  # noqa: E402
@@ -81,17 +81,17 @@ def lambda_transport(lambda_module: Any) -> Callable[[dict], dict]:
 
 
 @pytest.fixture(scope="session")
-def pki() -> TestPKI:
+def pki() -> FakeAlexaPKI:
     return make_pki()
 
 
 @pytest.fixture(scope="session")
-def cert_store(pki: TestPKI) -> dict[str, bytes]:
+def cert_store(pki: FakeAlexaPKI) -> dict[str, bytes]:
     return {CERT_URL: pki.chain_pem, **pki.other_chains}
 
 
 @pytest.fixture
-def verifiers(pki: TestPKI, cert_store: dict[str, bytes]) -> list:
+def verifiers(pki: FakeAlexaPKI, cert_store: dict[str, bytes]) -> list:
     """The production verifiers, trusting only the test root and fetching chains from memory."""
     from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
@@ -112,7 +112,7 @@ def serve_http() -> Iterator[Callable[[Any], str]]:
 
     def start(flask_app: Any) -> str:
         server = make_server("127.0.0.1", 0, flask_app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
 
@@ -142,7 +142,7 @@ def web_url(app: App, verifiers: list, serve_http: Callable[[Any], str], tmp_pat
 
 
 @pytest.fixture
-def http_transport(web_url: str, pki: TestPKI) -> Callable[[dict], dict]:
+def http_transport(web_url: str, pki: FakeAlexaPKI) -> Callable[[dict], dict]:
     """Signed POSTs to the live server, as Alexa sends them."""
     def send(body: dict) -> dict:
         data = json.dumps(body).encode()

@@ -48,7 +48,7 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 @dataclass
-class TestPKI:
+class FakeAlexaPKI:
     """Keys and PEM chains for signing test requests."""
 
     root: x509.Certificate
@@ -68,7 +68,7 @@ class TestPKI:
         return self.root.public_bytes(serialization.Encoding.PEM)
 
 
-def make_pki() -> TestPKI:
+def make_pki() -> FakeAlexaPKI:
     root_key, mid_key, leaf_key = _key(), _key(), _key()
     root = _cert("Test Root CA", root_key, "Test Root CA", root_key, ca=True, days=(-1, 365))
     mid = _cert("Test Intermediate", mid_key, "Test Root CA", root_key, ca=True, days=(-1, 365))
@@ -85,7 +85,7 @@ def make_pki() -> TestPKI:
     def pem(*certs: x509.Certificate) -> bytes:
         return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
 
-    return TestPKI(
+    return FakeAlexaPKI(
         root=root,
         chain_pem=pem(leaf, mid),
         leaf_key=leaf_key,
