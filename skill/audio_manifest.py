@@ -5,6 +5,7 @@ Runtime-safe: no pydub, no TTS. The renderer (skill.render) writes this format.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -37,9 +38,19 @@ def routine_key(routine_id: str) -> str:
     return f"routine/{routine_id}"
 
 
+def text_hash(text: str) -> str:
+    """Hash of one spoken line (whitespace-trimmed), as used in prompt keys."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
 def prompt_key(text_hash: str) -> str:
-    """Manifest key of one spoken line, by the hash of its text."""
+    """Manifest key of one spoken line, by the hash of its text (see text_hash())."""
     return f"prompt/{text_hash}"
+
+
+def prompt_key_for(text: str) -> str:
+    """Manifest key of the prompt file that speaks exactly `text`."""
+    return prompt_key(text_hash(text))
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,23 @@ class Entry:
     duration_ms: int
     timeline: list[Segment] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
+    # Optional (format 1 readers ignore them): where it came from and what it measured.
+    routine_id: str | None = None
+    step_id: str | None = None
+    hold_s: int | None = None
+    sample_rate: int | None = None
+    bitrate_kbps: int | None = None
+    size_bytes: int | None = None
+    lufs: float | None = None
+    true_peak_dbtp: float | None = None
+
+    def url(self, base_url: str) -> str:
+        """Public URL of this file under the audio base URL."""
+        return base_url.rstrip("/") + "/" + self.path
+
+
+_OPTIONAL = ("routine_id", "step_id", "hold_s", "sample_rate", "bitrate_kbps", "size_bytes", "lufs",
+             "true_peak_dbtp")
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,15 @@ class Manifest:
 
     def get(self, key: str) -> Entry | None:
         return self.entries.get(key)
+
+    def step(self, routine_id: str, step_id: str, hold_s: int | None) -> Entry | None:
+        """A step's audio; hold_s is ignored for steps rendered without a user hold."""
+        return self.entries.get(step_key(routine_id, step_id, hold_s)) or \
+            self.entries.get(step_key(routine_id, step_id, None))
+
+    def prompt(self, text: str) -> Entry | None:
+        """The prompt file that speaks exactly `text`, if rendered."""
+        return self.entries.get(prompt_key_for(text))
 
     @staticmethod
     def empty() -> Manifest:
@@ -104,6 +141,7 @@ class Manifest:
                 duration_ms=int(e["duration_ms"]),
                 timeline=[Segment(**s) for s in e.get("timeline", [])],
                 chapters=[Chapter(**c) for c in e.get("chapters", [])],
+                **{k: e.get(k) for k in _OPTIONAL},
             )
         return Manifest(data.get("content_version", ""), data.get("engine", ""), entries)
 
