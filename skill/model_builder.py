@@ -200,8 +200,9 @@ def render(content: Content) -> dict[Path, str]:
     return {SKILL_JSON: dump(skill_manifest(content)), MODEL_JSON: dump(interaction_model(content))}
 
 
-def stale_files(content: Content, package_dir: Path = PACKAGE_DIR) -> list[Path]:
+def stale_files(content: Content, package_dir: Path | None = None) -> list[Path]:
     """Generated files that differ from what is on disk."""
+    package_dir = package_dir or PACKAGE_DIR
     out = []
     for rel, text in render(content).items():
         path = package_dir / rel
