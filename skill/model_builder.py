@@ -68,7 +68,8 @@ def spoken_forms(text: str, loose: bool = True) -> list[str]:
             forms.append(re.sub(r"\bthe\b", "my", f))
         if " my " in f or f.startswith("my "):
             forms.append(re.sub(r"\bmy\b", "the", f))
-    return forms
+    # "my point on ..." is not how anyone talks.
+    return [f for f in forms if not f.startswith("my point")]
 
 
 def slot_value(ident: str, name: str, names: Iterable[str], loose: bool = True) -> dict[str, Any]:
