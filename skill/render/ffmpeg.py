@@ -29,6 +29,7 @@ def pydub():
     with warnings.catch_warnings():
         # pydub warns at import when no ffmpeg is on PATH; we set the binary ourselves.
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # audioop on 3.11-3.12
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_exe()
     return AudioSegment
