@@ -59,13 +59,15 @@ def _drop_description(text: str) -> tuple[str, int]:
 
 
 def _collide(text: str) -> tuple[str, int]:
-    first_id = re.search(r"^\s*- id: (\w+)", text, re.M).group(1)
-    alias = "Mingmen" if first_id != "GV4" else "Weizhong"
-    m = re.search(r"^(\s+)aliases:\n(\s+)- ", text, re.M)
-    insert = f"{m.group(2)}- {alias}\n"
+    """Give the last point an alias that is the first point's pinyin."""
+    first = re.search(r"^\s*pinyin: (.+)$", text, re.M).group(1).strip()
+    start = re.search(r"^points:", text, re.M).end()
+    end = min([m.start() for m in re.finditer(r"^\w+:", text, re.M) if m.start() > start] + [len(text)])
+    blocks = [b for b in re.finditer(r"^(\s+)aliases:\n(\s+)- ", text, re.M) if start < b.start() < end]
+    m = blocks[-1]
     pos = text.index("\n", m.start()) + 1
-    # The problem is reported at the point's aliases field.
-    return text[:pos] + insert + text[pos:], text.count("\n", 0, m.start()) + 1
+    line = text.count("\n", 0, pos) + 1
+    return text[:pos] + f"{m.group(2)}- {first}\n" + text[pos:], line
 
 
 def _uncontraindicate_li4(text: str) -> tuple[str, int]:
@@ -92,7 +94,7 @@ CASES = [
     Case("unknown technique", "routines.yaml", _sub(r"technique: \w+", "technique: no_such_thing"),
          r"routines\[\d+\]\.steps\[\d+\]\.technique", "unknown technique 'no_such_thing'"),
     Case("alias names two points", "points.yaml", _collide,
-         r"points\[0\]\.aliases", "also names"),
+         r"points\[\d+\]\.aliases\[0\]", "also names"),
     Case("caution without contraindication", "points.yaml", _uncontraindicate_li4,
          r"points\[\d+\]\.pregnancy_contraindicated", "not marked contraindicated"),
     Case("duplicate key", "points.yaml", _duplicate_name, r"points\[0\]\.name", "duplicate key"),

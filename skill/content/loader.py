@@ -227,13 +227,17 @@ def _cross_check(parsed: dict[str, _Parsed], models: dict[str, Any], problems: l
     owner: dict[str, str] = {}
     meridians = pts.meridians
     for i, p in enumerate(pts.points):
-        for j, alias in enumerate([p.id, p.name, p.pinyin, *( [p.english] if p.english else []), *p.aliases]):
+        names: list[tuple[Path_, str]] = [(("points", i, f), getattr(p, f)) for f in ("id", "name", "pinyin")]
+        if p.english:
+            names.append((("points", i, "english"), p.english))
+        names += [(("points", i, "aliases", j), a) for j, a in enumerate(p.aliases)]
+        for where, alias in names:
             key = normalize(alias, meridians)
             if not key:
+                problems.append(pfile.problem(where, f"name {alias!r} has no meaningful words"))
                 continue
             if key in owner and owner[key] != p.id:
-                problems.append(pfile.problem(("points", i, "aliases"),
-                                              f"alias {alias!r} also names {owner[key]}"))
+                problems.append(pfile.problem(where, f"alias {alias!r} also names {owner[key]}"))
             owner.setdefault(key, p.id)
 
     # Routine steps name existing points and techniques; routine ids and aliases are unique.
