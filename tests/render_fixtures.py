@@ -116,6 +116,9 @@ TINY = {
         prompts:
           welcome: Welcome to Acupressure Coach.
           hold_for: "Hold for {seconds} seconds."
+          list_separator: ", "
+          store_name: Acupressure Coach listing
+          utter_NextIntent: [next, skip it]
     """,
 }
 

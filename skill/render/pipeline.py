@@ -224,7 +224,7 @@ def _write_text(path: Path, text: str) -> Path:
 
 def render(out: Path | str, engine: Engine, *, content: Content | None = None, jobs: int | None = None,
            settings: Settings | None = None, routines: list[str] | None = None, prompts: bool = True,
-           holds: tuple[int, ...] | None = None, progress: bool | None = None, log=print) -> Report:
+           holds: tuple[int, ...] | None = None, progress: bool | None = None) -> Report:
     """Render what changed into `out`; leave the previous render intact if anything fails."""
     t0 = time.perf_counter()
     out = Path(out)

@@ -13,6 +13,8 @@ from skill.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, 
 from skill.render.settings import Settings
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# prompts.yaml also holds words the skill never says: store listing, slot values, sample utterances.
+NOT_SPOKEN_PREFIXES = ("store_", "slot_", "utter_")
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,13 @@ def spoken_lines(content: Content) -> list[str]:
     lines += [s.disclaimer, s.disclaimer_short, *s.pregnancy, s.pregnancy_skip, *s.red_flag_reply,
               *s.emergency_reply, *s.see_practitioner, *s.pain_during, *s.pressure_guidance]
     lines += [t.text for t in content.tips]
-    for value in content.prompts.values():
+    for key, value in content.prompts.items():
+        if key.startswith(NOT_SPOKEN_PREFIXES):
+            continue
         for text in [value] if isinstance(value, str) else value:
-            if not PLACEHOLDER.search(text):  # templates are filled at run time: SSML, not audio
+            # Templates are filled at run time (SSML, not audio); values padded with spaces or
+            # without a letter (", ", " and ") are joiners for building sentences, not lines.
+            if not PLACEHOLDER.search(text) and text == text.strip() and any(c.isalpha() for c in text):
                 lines.append(text)
     seen: set[str] = set()
     out = []
@@ -102,11 +108,13 @@ def step_parts(step: Step, hold_s: int | None, settings: Settings, chapter: str 
 
 
 def switches_side(routine: Routine, index: int) -> bool:
-    """True when this step works the other side from the step before (left <-> right)."""
-    if index == 0:
+    """True when this step works the other side (left <-> right) from the last step that had a side."""
+    sided = (Side.LEFT, Side.RIGHT)
+    cur = routine.steps[index].side
+    if cur not in sided:
         return False
-    prev, cur = routine.steps[index - 1].side, routine.steps[index].side
-    return {prev, cur} == {Side.LEFT, Side.RIGHT}
+    prev = next((s.side for s in reversed(routine.steps[:index]) if s.side in sided), None)
+    return prev is not None and prev != cur
 
 
 def item_hash(item: Item, engine_id: str, settings: Settings) -> str:
