@@ -5,12 +5,19 @@ https://s3.amazonaws.com/echo.api/... (port 443 if given); the chain is valid no
 trusted root and names echo-api.amazon.com; Signature-256 is an RSA PKCS#1 v1.5 SHA-256 signature
 of the raw body; the request timestamp is within 150 s. Any failure raises VerificationException
 (HTTP 400). Trusted roots: ACUPRESSURE_ALEXA_CA_BUNDLE (a PEM file) or certifi's / the system's.
+
+Where chains come from: ACUPRESSURE_ALEXA_CERT_CACHE_DIR (optional) is a directory of chain PEMs,
+each named `chain_cache_name(url)` (SHA-256 of the normalized URL + ".pem"; `python -m
+skill.web.verifier URL` prints it), consulted before fetching the URL. A chain from that directory
+gets no trust of its own: it is validated against the trusted roots like a fetched one. Validated
+chains are kept in memory (a bounded LRU) until the earliest expiry in the chain.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import os
@@ -18,11 +25,12 @@ import posixpath
 import ssl
 import threading
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ask_sdk_webservice_support.verifier import AbstractVerifier, VerificationException
 from cryptography import x509
@@ -35,6 +43,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 log = logging.getLogger(__name__)
 
 CA_BUNDLE_ENV = "ACUPRESSURE_ALEXA_CA_BUNDLE"
+CERT_CACHE_DIR_ENV = "ACUPRESSURE_ALEXA_CERT_CACHE_DIR"
 CERT_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
 CERT_HOST = "s3.amazonaws.com"
@@ -49,6 +58,8 @@ SKILL_EVENTS = frozenset({
     "AlexaSkillEvent.SkillAccountLinked",
 })
 MAX_CHAIN_BYTES = 64 * 1024
+# Amazon rotates the signing cert rarely; a handful of URLs is all a skill ever sees.
+MAX_CACHED_CHAINS = 16
 FETCH_TIMEOUT_S = 5.0
 
 Fetch = Callable[[str], bytes]
@@ -97,9 +108,16 @@ def check_cert_url(url: str | None) -> str:
     if port not in (None, 443):
         raise VerificationException("cert chain URL port is not 443")
     path = posixpath.normpath(parts.path) if parts.path else ""
-    if not path.startswith(CERT_PATH_PREFIX):
+    # Percent-encoded dots or slashes must not smuggle a path out of /echo.api/ either.
+    decoded = posixpath.normpath(unquote(parts.path)) if parts.path else ""
+    if not path.startswith(CERT_PATH_PREFIX) or not decoded.startswith(CERT_PATH_PREFIX):
         raise VerificationException("cert chain URL path is not under /echo.api/")
     return f"https://{CERT_HOST}{path}"
+
+
+def chain_cache_name(url: str) -> str:
+    """File name of a URL's chain in the cert cache directory (the URL is checked and normalized)."""
+    return hashlib.sha256(check_cert_url(url).encode("utf-8")).hexdigest() + ".pem"
 
 
 def fetch_url(url: str) -> bytes:
@@ -111,38 +129,80 @@ def fetch_url(url: str) -> bytes:
     return data
 
 
+class _Cached:
+    """A validated chain's leaf and the window in which every cert of the chain is valid."""
+
+    __slots__ = ("leaf", "not_before", "not_after")
+
+    def __init__(self, leaf: x509.Certificate, certs: list[x509.Certificate]):
+        self.leaf = leaf
+        self.not_before = max(c.not_valid_before_utc for c in certs)
+        self.not_after = min(c.not_valid_after_utc for c in certs)
+
+
 class SignatureVerifier(AbstractVerifier):
     """Verifies SignatureCertChainUrl and Signature-256 against the raw request body."""
 
     def __init__(self, roots: list[x509.Certificate] | None = None, fetch: Fetch = fetch_url,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 cache_dir: str | Path | None = None, max_cached: int = MAX_CACHED_CHAINS):
         self._store = Store(roots if roots is not None else load_roots())
         self._fetch = fetch
         self._now = now
-        self._cache: dict[str, list[x509.Certificate]] = {}
+        chosen = cache_dir if cache_dir is not None else os.environ.get(CERT_CACHE_DIR_ENV)
+        self._cache_dir = Path(chosen) if chosen else None
+        self._max_cached = max_cached
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _load(self, url: str) -> bytes:
+        """The chain PEM: from the cache directory if it has one for this URL, else fetched."""
+        if self._cache_dir is not None:
+            path = self._cache_dir / chain_cache_name(url)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                pass
+            else:
+                if len(data) > MAX_CHAIN_BYTES:
+                    raise VerificationException("cached cert chain too large")
+                return data
+        return self._fetch(url)
+
     def _chain(self, url: str) -> list[x509.Certificate]:
-        with self._lock:
-            cached = self._cache.get(url)
-        if cached is not None:
-            return cached
         try:
-            certs = x509.load_pem_x509_certificates(self._fetch(url))
+            certs = x509.load_pem_x509_certificates(self._load(url))
         except VerificationException:
             raise
         except Exception as exc:  # network errors, bad PEM: all mean "cannot verify"
             raise VerificationException(f"cannot load cert chain: {exc}") from exc
-        with self._lock:
-            if len(self._cache) > 16:
-                self._cache.clear()
-            self._cache[url] = certs
+        if not certs:
+            raise VerificationException("empty cert chain")
         return certs
 
-    def _validate_chain(self, certs: list[x509.Certificate]) -> x509.Certificate:
+    def _leaf(self, url: str) -> x509.Certificate:
+        """The validated signing cert for a URL: from memory while the whole chain is valid."""
+        now = self._now()
+        with self._lock:
+            hit = self._cache.get(url)
+            if hit is not None:
+                if hit.not_before <= now <= hit.not_after:
+                    self._cache.move_to_end(url)
+                    return hit.leaf
+                del self._cache[url]  # expired (or clock moved back): load and validate again
+        certs = self._chain(url)
+        leaf = self._validate_chain(certs, now)
+        with self._lock:
+            self._cache[url] = _Cached(leaf, certs)
+            self._cache.move_to_end(url)
+            while len(self._cache) > self._max_cached:
+                self._cache.popitem(last=False)
+        return leaf
+
+    def _validate_chain(self, certs: list[x509.Certificate], now: datetime | None = None) -> x509.Certificate:
         """Chain to a trusted root, valid now, and for echo-api.amazon.com; returns the leaf."""
         leaf, intermediates = certs[0], certs[1:]
-        verifier = (PolicyBuilder().store(self._store).time(self._now())
+        verifier = (PolicyBuilder().store(self._store).time(now or self._now())
                     .build_server_verifier(x509.DNSName(ECHO_DOMAIN)))
         try:
             verifier.verify(leaf, intermediates)
@@ -160,11 +220,7 @@ class SignatureVerifier(AbstractVerifier):
             signature = base64.b64decode(signature_b64, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise VerificationException("signature is not base64") from exc
-        certs = self._chain(url)
-        if not certs:
-            raise VerificationException("empty cert chain")
-        leaf = self._validate_chain(certs)
-        key = leaf.public_key()
+        key = self._leaf(url).public_key()
         if not isinstance(key, RSAPublicKey):
             raise VerificationException("signing certificate key is not RSA")
         try:
@@ -223,3 +279,10 @@ class SkillIdVerifier(AbstractVerifier):
             raise VerificationException("body is not JSON") from exc
         if not isinstance(body, dict) or application_id(body) != self.skill_id:
             raise VerificationException("request is for another skill")
+
+
+if __name__ == "__main__":  # print the cache file name for each URL given
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(chain_cache_name(arg))
