@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -67,6 +68,24 @@ class FakeAlexaPKI:
     def root_pem(self) -> bytes:
         return self.root.public_bytes(serialization.Encoding.PEM)
 
+    def chains(self) -> dict[str, bytes]:
+        """Every chain by its cert URL: the good one and the bad ones."""
+        return {CERT_URL: self.chain_pem, **self.other_chains}
+
+    def write_config(self, directory: Path) -> dict[str, str]:
+        """Write the trusted root bundle and a cert cache directory holding every chain; returns
+        the environment variables that make the production verifier use them."""
+        from skill.web.verifier import CA_BUNDLE_ENV, CERT_CACHE_DIR_ENV, chain_cache_name
+
+        directory.mkdir(parents=True, exist_ok=True)
+        bundle = directory / "test-ca.pem"
+        bundle.write_bytes(self.root_pem())
+        cache = directory / "cert-cache"
+        cache.mkdir(exist_ok=True)
+        for url, pem in self.chains().items():
+            (cache / chain_cache_name(url)).write_bytes(pem)
+        return {CA_BUNDLE_ENV: str(bundle), CERT_CACHE_DIR_ENV: str(cache)}
+
 
 def make_pki() -> FakeAlexaPKI:
     root_key, mid_key, leaf_key = _key(), _key(), _key()
@@ -76,6 +95,8 @@ def make_pki() -> FakeAlexaPKI:
                  dns="echo-api.amazon.com")
     expired = _cert("echo-api.amazon.com", leaf_key, "Test Intermediate", mid_key, ca=False,
                     dns="echo-api.amazon.com", days=(-30, -1))
+    not_yet_valid = _cert("echo-api.amazon.com", leaf_key, "Test Intermediate", mid_key, ca=False,
+                          dns="echo-api.amazon.com", days=(1, 30))
     wrong_name = _cert("example.com", leaf_key, "Test Intermediate", mid_key, ca=False, dns="example.com")
     stranger_key = _key()
     stranger = _cert("Stranger CA", stranger_key, "Stranger CA", stranger_key, ca=True)
@@ -91,6 +112,7 @@ def make_pki() -> FakeAlexaPKI:
         leaf_key=leaf_key,
         other_chains={
             "https://s3.amazonaws.com/echo.api/expired.pem": pem(expired, mid),
+            "https://s3.amazonaws.com/echo.api/not-yet-valid.pem": pem(not_yet_valid, mid),
             "https://s3.amazonaws.com/echo.api/wrong-name.pem": pem(wrong_name, mid),
             "https://s3.amazonaws.com/echo.api/untrusted.pem": pem(untrusted, stranger),
         },
