@@ -1,4 +1,5 @@
-"""The Flask app: the Alexa endpoint at `/` (verified, never a 500), `/audio/` and `/health`."""
+"""The Flask app: the Alexa endpoint at POST `/` (verified, never a 500), `/audio/`, `/health`, and
+optionally the try-it page at GET `/`."""
 
 from __future__ import annotations
 
@@ -14,19 +15,28 @@ from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIME
 
 from skill.app import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, error_response
 from skill.errors import MalformedRequest
+from skill.web.page import register_page
+from skill.web.verifier import SignatureVerifier, TimestampVerifier
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 
 
-def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None) -> Flask:
-    """Flask app serving the skill through flask-ask-sdk's SkillAdapter.
+def coach_allowed(verifiers: list) -> bool:
+    """Whether the page's coach box can reach `/`: only when Alexa signatures are not required."""
+    return not any(isinstance(v, (SignatureVerifier, TimestampVerifier)) for v in verifiers)
+
+
+def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None, page: bool = False) -> Flask:
+    """Flask app serving the skill through flask-ask-sdk's SkillAdapter; with `page`, also the try-it page.
 
     `verifiers` run on the raw body before anything is parsed into SDK objects (the SDK would
-    deserialize first, and its errors are 500s); pass [] only for --no-verify.
+    deserialize first, and its errors are 500s); pass [] only for --no-verify. The page (GET `/`,
+    skill.web.page) is on for `acupressure serve`; its coach box sends unsigned envelopes, so it
+    works only without signature checks, and with them on the page says so.
     """
-    flask_app = Flask(__name__)
+    flask_app = Flask(__name__, static_folder=None)
     flask_app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # The SDK's own verifiers need certvalidator/oscrypto; ours (skill.web.verifier) replace them.
     flask_app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
@@ -72,6 +82,9 @@ def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None) -> F
         def audio(name: str) -> Response:
             # send_from_directory refuses paths that escape the directory.
             return send_from_directory(audio_dir, name)
+
+    if page:
+        register_page(flask_app, app, audio_dir=audio_dir, coach_enabled=coach_allowed(verifiers))
 
     @flask_app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

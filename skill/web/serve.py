@@ -51,9 +51,11 @@ def run(args: Any) -> int:
         # Alexa needs HTTPS audio; our own URL suits local simulators and HTTPS reverse proxies.
         config = replace(config, audio_base_url=f"http://{args.host}:{args.port}/audio/")
     app = build_app(config=config)
-    flask_app = create_app(app, verifiers=build_verifiers(config, verify), audio_dir=audio_dir())
+    flask_app = create_app(app, verifiers=build_verifiers(config, verify), audio_dir=audio_dir(), page=True)
     server = make_server(args.host, args.port, flask_app, threaded=True)
     log.info("serving on http://%s:%d/ (verification %s)", args.host, args.port, "on" if verify else "OFF")
+    # The page's address on its own line, for a person who just ran the README's command.
+    print(f"Acupressure Coach: open http://{args.host}:{args.port}/ in a browser", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

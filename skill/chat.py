@@ -1,0 +1,149 @@
+"""`acupressure chat`: talk to the skill in a terminal — typed words in, the coach's words out.
+
+The same conversation as on a device: each line is understood with the interaction model
+(skill.nlu), sent as a real Alexa request envelope (skill.local_client), in-process through
+skill.app.handle_event, or to a running `acupressure serve --no-verify` with --url. The terminal
+is a device without AudioPlayer, so routines come step by step (dialog mode); each reply says
+which pre-rendered audio a device would play.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from skill.audio_manifest import Entry, audio_dir, load_manifest
+from skill.local_client import (
+    DEVICE_PREFIX,
+    LOCAL_SKILL_ID,
+    AudioIndex,
+    Client,
+    LocalSession,
+    ReplyView,
+    TransportError,
+    http_transport,
+    in_process_transport,
+    local_user_id,
+)
+from skill.nlu import Kind, default_matcher
+
+# Words that leave the chat itself (a person would stop talking to the device).
+LEAVE = {"quit", "exit", "/quit", "/exit", ":q"}
+PROMPT = "you> "
+COACH = "coach> "
+DEFAULT_AUDIO_BASE_URL = "http://127.0.0.1:8080/audio/"
+
+
+def default_user() -> str:
+    """A stable id for the person at this terminal."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # no login name in some containers
+        name = "user"
+    return local_user_id(name)
+
+
+def _clock(ms: int | None) -> str:
+    if not ms:
+        return "?"
+    s = round(ms / 1000)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def show(view: ReplyView, out: TextIO, audio_root: Path) -> None:
+    """Print the reply's words, then each audio file a device would play."""
+    print(f"{COACH}{view.text or '(no speech)'}", file=out)
+    for seg in view.audio:
+        where = seg.url or ""
+        if seg.key:
+            local = audio_root / where if not where.startswith(("http://", "https://")) else None
+            label = f"{where}" + (f" ({local})" if local and local.is_file() else "")
+        else:
+            label = where
+        kind = "step audio" if seg.step_id else ("audio" if seg.kind == "audio" else "prompt audio")
+        print(f"  [{kind} would play, {_clock(seg.duration_ms)}] {label}", file=out)
+    for play in view.plays:
+        print(f"  [AudioPlayer would play from {_clock(play.offset_ms)}] {play.url}", file=out)
+    if view.stop:
+        print("  [AudioPlayer would stop]", file=out)
+    if view.end_session is not False:
+        print("  (the session is closed; say something to start a new one)", file=out)
+
+
+def _client(args: Any) -> tuple[Client, Path]:
+    from skill.app import Config
+
+    url = getattr(args, "url", None)
+    user = getattr(args, "user", None) or default_user()
+    root = audio_dir()
+    manifest = load_manifest(root)
+    config = Config.from_env()
+    if url:
+        transport = http_transport(url)
+    else:
+        from skill.app import build_app
+
+        # Audio URLs as `acupressure serve` gives them by default, so replies name real files.
+        config = replace(config, audio_base_url=config.audio_base_url or DEFAULT_AUDIO_BASE_URL)
+        transport = in_process_transport(build_app(config=config, manifest=manifest))
+    session = LocalSession(user_id=local_user_id(user), skill_id=config.skill_id or LOCAL_SKILL_ID,
+                           device_id=f"{DEVICE_PREFIX}local-terminal", audio_player=False)
+
+    def local(entry: Entry) -> str:
+        return entry.path
+
+    return Client(transport, session, default_matcher(), AudioIndex(manifest, local)), root
+
+
+def run(args: Any, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """Read lines until Ctrl-D or 'quit'; exit 0, or 1 if the skill cannot be reached."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    logging.basicConfig(level=os.environ.get("ACUPRESSURE_LOG_LEVEL", "WARNING").upper())
+    client, root = _client(args)
+    interactive = stdin.isatty()
+    target = getattr(args, "url", None) or "the skill, in this process"
+    print(f"Talking to {target}. Say what you would say to Alexa, e.g. 'open acupressure coach', "
+          f"'where is bladder 23', 'start the knee routine', 'next'. Ctrl-D or 'quit' to leave.", file=out)
+    while True:
+        try:
+            if interactive:
+                line = input(PROMPT)
+            else:
+                print(PROMPT, end="", file=out, flush=True)
+                line = stdin.readline()
+                if not line:
+                    raise EOFError
+                print(line.rstrip("\n"), file=out)
+        except EOFError:
+            print(file=out)
+            break
+        except KeyboardInterrupt:
+            print(file=out)
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in LEAVE:
+            if client.session.open:
+                text = "exit"  # tell the skill the session ended, as Alexa does
+            else:
+                break
+        try:
+            understood, view = client.say(text)
+        except TransportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if understood.kind is Kind.END:
+            if view is not None and view.text:
+                show(view, out, root)
+            break
+        assert view is not None
+        show(view, out, root)
+        out.flush()
+    return 0

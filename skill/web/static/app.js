@@ -1,0 +1,515 @@
+// Acupressure Coach try-it page: routines with chapters, downloads, points, and the coach box.
+// The coach box acts like an Alexa device: typed words become a real request envelope
+// (POST api/envelope, built by the server's one envelope builder), the envelope goes to the
+// skill's endpoint (POST /), and the reply is read into words and audio (POST api/reply).
+// No external scripts, no build step.
+"use strict";
+
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const el = (tag, attrs, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) node.append(c);
+    return node;
+  };
+
+  const USER_KEY = "acupressure-coach.user";
+  const NEARLY_FINISHED_MS = 20000; // send PlaybackNearlyFinished when this much is left
+
+  const state = {
+    catalog: null,
+    routines: new Map(),
+    session: { user_id: userId() },
+    chain: Promise.resolve(),
+    // Dialog mode: the reply's audio, played in order.
+    clips: [],
+    // AudioPlayer mode: what the device is playing, and what the skill queued next.
+    player: { token: null, url: null, offset_ms: 0, activity: "IDLE", started: false, nearly: false, item: null },
+    queue: [],
+    routine: null, // {id, step_id} shown in "Routine" panel
+    paused: false,
+  };
+
+  function userId() {
+    let id = null;
+    try { id = window.localStorage.getItem(USER_KEY); } catch (e) { /* storage off: one id per visit */ }
+    if (!id) {
+      const rnd = (window.crypto && crypto.getRandomValues)
+        ? Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("")
+        : String(Math.random()).slice(2);
+      id = "browser-" + rnd;
+      try { window.localStorage.setItem(USER_KEY, id); } catch (e) { /* ignore */ }
+    }
+    return id;
+  }
+
+  function clock(ms) {
+    const s = Math.max(0, Math.round((ms || 0) / 1000));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  async function api(path, body) {
+    const res = await fetch(path, body === undefined ? {} : {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    if (!res.ok) {
+      let detail = "";
+      try { detail = (await res.json()).description || ""; } catch (e) { /* not JSON */ }
+      throw new Error(`${path} answered ${res.status}${detail ? ": " + detail : ""}`);
+    }
+    return res.json();
+  }
+
+  // ---------- catalog: routines, downloads, points ----------
+
+  async function loadCatalog() {
+    const cat = await api("api/catalog");
+    state.catalog = cat;
+    for (const r of cat.routines) state.routines.set(r.id, r);
+    $("#disclaimer").textContent = cat.disclaimer;
+    if (!cat.coach.enabled) {
+      $("#coach-off").hidden = false;
+      for (const b of document.querySelectorAll("#say-form input, #say-form button, .suggestions button")) b.disabled = true;
+    }
+    renderDownloads(cat);
+    renderRoutines(cat);
+    renderPoints(cat);
+  }
+
+  function renderDownloads(cat) {
+    const box = $("#downloads");
+    box.replaceChildren();
+    if (!cat.rendered) {
+      box.append($("#render-hint").content.cloneNode(true));
+      return;
+    }
+    if (cat.downloads.playlist) {
+      box.append(el("a", { class: "button secondary", href: cat.downloads.playlist, download: "acupressure-coach.m3u",
+        text: "Playlist (M3U)" }));
+    }
+    if (cat.downloads.feed) {
+      box.append(el("a", { class: "button secondary", href: cat.downloads.feed, type: "application/rss+xml",
+        text: "Podcast feed (RSS)" }));
+    }
+  }
+
+  function chapterLabel(ch) {
+    if (ch.step_id === "intro") return "Introduction";
+    if (ch.step_id === "outro") return "Closing";
+    return ch.title;
+  }
+
+  function renderRoutines(cat) {
+    const list = $("#routine-list");
+    list.replaceChildren();
+    for (const r of cat.routines) {
+      const titleId = `routine-${r.id}-title`;
+      const art = el("article", { class: "routine", id: `routine-${r.id}`, "aria-labelledby": titleId });
+      art.append(el("h3", { id: titleId, text: r.name }));
+      art.append(el("p", { text: r.description }));
+      const mins = r.audio ? ` · ${clock(r.audio.duration_ms)}` : "";
+      art.append(el("p", { class: "meta", text: `${r.steps.length} steps${mins}` }));
+      if (r.audio && r.audio.url) {
+        const audio = el("audio", { controls: true, preload: "metadata", src: r.audio.url,
+          "aria-label": `${r.name}, audio` });
+        const chapters = el("ol", { class: "chapters", "aria-label": `${r.name}: steps` });
+        for (const ch of r.audio.chapters) {
+          const li = el("li", { "data-start": ch.start_ms, "data-end": ch.end_ms, "data-step": ch.step_id });
+          li.append(el("button", {
+            type: "button", "aria-label": `Play from ${chapterLabel(ch)}, at ${clock(ch.start_ms)}`,
+            onclick: () => { audio.currentTime = ch.start_ms / 1000; audio.play().catch(() => {}); },
+          }, el("span", { text: chapterLabel(ch) }), el("span", { class: "time", text: clock(ch.start_ms) })));
+          chapters.append(li);
+        }
+        const mark = () => {
+          const t = audio.currentTime * 1000;
+          for (const li of chapters.children) {
+            const on = t >= Number(li.dataset.start) && t < Number(li.dataset.end);
+            if (on) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
+          }
+        };
+        audio.addEventListener("timeupdate", mark);
+        audio.addEventListener("seeked", mark);
+        art.append(audio, chapters);
+        const actions = el("div", { class: "actions" });
+        actions.append(el("a", { class: "button secondary", href: r.audio.url, download: `${r.id}.mp3`,
+          text: "Download MP3" }));
+        actions.append(coachButton(r));
+        art.append(actions);
+      } else {
+        const steps = el("ol", { class: "steps" });
+        for (const s of r.steps) steps.append(el("li", { text: s.title }));
+        art.append(steps);
+        art.append(el("div", { class: "actions" }, coachButton(r)));
+      }
+      list.append(art);
+    }
+  }
+
+  function coachButton(r) {
+    return el("button", {
+      type: "button", class: "secondary", text: "Do it with the coach",
+      disabled: state.catalog && !state.catalog.coach.enabled,
+      onclick: () => { $("#coach").scrollIntoView(); sayIt(`start the ${r.name}`); },
+    });
+  }
+
+  function renderPoints(cat) {
+    const list = $("#point-list");
+    list.replaceChildren();
+    for (const p of cat.points) {
+      const d = el("details", { id: `point-${p.id}` });
+      const sub = [p.pinyin, p.english].filter(Boolean).join(", ");
+      d.append(el("summary", {}, `${p.name}`, sub ? el("span", { class: "aka", text: ` — ${sub}` }) : null));
+      d.append(el("p", { text: p.location }));
+      d.append(el("h4", { text: "How to find it" }));
+      const ol = el("ol");
+      for (const s of p.find_steps) ol.append(el("li", { text: s }));
+      d.append(ol);
+      for (const c of p.cautions) d.append(el("p", { class: "small", text: `Caution: ${c}` }));
+      d.append(el("p", { class: "aka", text: `Also called: ${p.aliases.join(", ")}` }));
+      list.append(d);
+    }
+  }
+
+  // ---------- the coach: envelopes out, replies in ----------
+
+  function log(kind, text, extra) {
+    const li = el("li", { class: kind });
+    const who = { you: "You", coach: "Coach", error: "Problem" }[kind];
+    li.append(el("span", { class: "who", text: who }));
+    li.append(el("span", { class: "text", text }));
+    if (extra) li.append(el("span", { class: "heard", text: extra }));
+    const ol = $("#log");
+    ol.append(li);
+    while (ol.children.length > 60) ol.firstElementChild.remove();
+    li.scrollIntoView({ block: "nearest" });
+    return li;
+  }
+
+  function heardNote(u) {
+    if (!u) return "";
+    if (u.kind === "LaunchRequest") return "heard: open the skill";
+    if (u.kind === "SessionEndedRequest") return "heard: leave the skill";
+    const slots = Object.entries(u.slots || {}).map(([k, v]) => `${k}=${v.id || v.value}`).join(", ");
+    return `heard: ${u.intent}${slots ? " (" + slots + ")" : ""}`;
+  }
+
+  // One request at a time, in order, like a device talking to its skill.
+  function enqueue(fn) {
+    const run = state.chain.then(fn, fn);
+    state.chain = run.catch(() => {});
+    return run;
+  }
+
+  async function exchange(spec) {
+    const player = state.player;
+    const session = Object.assign({}, state.session, {
+      player: { token: player.token, offset_ms: currentOffset(), activity: player.activity },
+    });
+    const made = await api("api/envelope", Object.assign({ session }, spec));
+    if (made.in_session !== false) state.session = made.session;
+    if (!made.envelope) return { understood: made.understood, view: null };
+    const res = await fetch("./", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(made.envelope),
+    });
+    if (!res.ok) {
+      throw new Error(res.status === 400
+        ? "The skill refused the request. Is the server running with --no-verify?"
+        : `The skill answered HTTP ${res.status}.`);
+    }
+    const reply = await res.json();
+    const read = await api("api/reply", { reply, session: made.session, in_session: made.in_session !== false });
+    if (made.in_session !== false) state.session = read.session;
+    return { understood: made.understood, view: read.view };
+  }
+
+  function sayIt(text) {
+    text = (text || "").trim();
+    if (!text) return Promise.resolve();
+    log("you", text);
+    return enqueue(async () => {
+      try {
+        const { understood, view } = await exchange({ say: text });
+        if (!view) { log("coach", "(You left the skill.)", heardNote(understood)); stopAll(); return; }
+        if (understood && understood.kind === "SessionEndedRequest") stopAll();
+        showReply(view, heardNote(understood));
+      } catch (err) {
+        log("error", err.message);
+      }
+    });
+  }
+
+  function sendIntent(intent) {
+    return enqueue(async () => {
+      try {
+        const { view } = await exchange({ request: { type: "IntentRequest", intent } });
+        showReply(view, `button: ${intent}`);
+      } catch (err) {
+        log("error", err.message);
+      }
+    });
+  }
+
+  function sendEvent(type, extra) {
+    // Device events (AudioPlayer.*, PlaybackController.*) carry no session.
+    return enqueue(async () => {
+      try {
+        const { view } = await exchange({ request: Object.assign({ type }, extra || {}) });
+        if (view) showReply(view, null, true);
+      } catch (err) {
+        log("error", err.message);
+      }
+    });
+  }
+
+  function showReply(view, note, quiet) {
+    if (view.text) log("coach", view.text, note || undefined);
+    else if (!quiet) log("coach", "(no speech)", note || undefined);
+    if (view.step) showStep(view.step[0], view.step[1]);
+    if (view.plays && view.plays.length) {
+      handlePlays(view.plays);
+    } else if (view.stop) {
+      stopPlayer(true);
+    }
+    if (!quiet) {
+      const clips = (view.segments || []).filter((s) => s.url);
+      if (clips.length) playClips(clips);
+    }
+    if (view.end_session !== false && !quiet && !(view.plays && view.plays.length)) {
+      setStatus(view.step ? "" : "The session is closed. Say something to start again.");
+    }
+  }
+
+  // ---------- routine panel ----------
+
+  function showStep(routineId, stepId) {
+    const r = state.routines.get(routineId);
+    if (!r) return;
+    const panel = $("#now-playing");
+    if (!state.routine || state.routine.id !== routineId) {
+      $("#np-name").textContent = r.name;
+      const ol = $("#np-steps");
+      ol.replaceChildren();
+      for (const s of r.steps) ol.append(el("li", { "data-step": s.id, text: s.title }));
+      panel.hidden = false;
+    }
+    state.routine = { id: routineId, step_id: stepId };
+    let seen = false;
+    for (const li of $("#np-steps").children) {
+      const here = li.dataset.step === stepId;
+      if (here) { li.setAttribute("aria-current", "step"); seen = true; } else li.removeAttribute("aria-current");
+      li.classList.toggle("done", !seen);
+    }
+    const idx = r.steps.findIndex((s) => s.id === stepId);
+    if (idx >= 0) setStatus(`Step ${idx + 1} of ${r.steps.length}: ${r.steps[idx].title}`);
+  }
+
+  function setStatus(text) { $("#np-status").textContent = text; }
+
+  // ---------- dialog mode: the reply's audio clips in order ----------
+
+  const voice = () => $("#coach-audio");
+
+  function playClips(clips) {
+    stopPlayer(false);
+    state.clips = clips.slice();
+    nextClip();
+  }
+
+  function nextClip() {
+    const clip = state.clips.shift();
+    if (!clip) return;
+    const a = voice();
+    a.dataset.mode = "dialog";
+    a.src = clip.url;
+    a.play().catch(() => { /* autoplay refused: the controls are there */ });
+  }
+
+  function stopAll() {
+    state.clips = [];
+    const a = voice();
+    if (!a.paused) a.pause();
+    stopPlayer(false);
+  }
+
+  // ---------- AudioPlayer mode: Play directives, events back to the skill ----------
+
+  function currentOffset() {
+    const a = voice();
+    if (a.dataset.mode === "player" && state.player.token) return Math.round(a.currentTime * 1000);
+    return state.player.offset_ms || 0;
+  }
+
+  function handlePlays(plays) {
+    for (const p of plays) {
+      if (p.behavior === "ENQUEUE") {
+        state.queue.push(p);
+      } else if (p.behavior === "REPLACE_ENQUEUED") {
+        state.queue = [p];
+      } else {
+        state.queue = [];
+        startItem(p);
+      }
+    }
+  }
+
+  function startItem(item) {
+    const a = voice();
+    const p = state.player;
+    if (p.token && a.dataset.mode === "player" && !a.paused) {
+      // Replacing what plays: the device reports where it stopped.
+      sendEvent("AudioPlayer.PlaybackStopped", { token: p.token, offset_ms: Math.round(a.currentTime * 1000) });
+    }
+    state.clips = [];
+    Object.assign(p, { token: item.token, url: item.url, offset_ms: item.offset_ms || 0, activity: "BUFFER_UNDERRUN",
+      started: false, nearly: false, item });
+    a.dataset.mode = "player";
+    a.src = item.url;
+    const seek = () => { a.currentTime = (item.offset_ms || 0) / 1000; };
+    if (item.offset_ms) a.addEventListener("loadedmetadata", seek, { once: true });
+    a.play().catch(() => {});
+    state.paused = false;
+    $("#btn-pause").textContent = "Pause";
+    if (item.routine_id && item.step_id) showStep(item.routine_id, item.step_id);
+  }
+
+  function stopPlayer(report) {
+    const a = voice();
+    const p = state.player;
+    if (a.dataset.mode !== "player" || !p.token) return;
+    const offset = Math.round(a.currentTime * 1000);
+    if (!a.paused) a.pause();
+    p.offset_ms = offset;
+    p.activity = "STOPPED";
+    if (report) sendEvent("AudioPlayer.PlaybackStopped", { token: p.token, offset_ms: offset });
+  }
+
+  function playerChapter(a) {
+    // A whole routine file playing: highlight the chapter under the playhead.
+    const item = state.player.item;
+    if (!item || !item.routine_id || item.step_id) return;
+    const r = state.routines.get(item.routine_id);
+    if (!r || !r.audio) return;
+    const t = a.currentTime * 1000;
+    const ch = r.audio.chapters.find((c) => t >= c.start_ms && t < c.end_ms);
+    if (ch && r.steps.some((s) => s.id === ch.step_id) && (!state.routine || state.routine.step_id !== ch.step_id)) {
+      showStep(r.id, ch.step_id);
+    }
+  }
+
+  function wireVoice() {
+    const a = voice();
+    a.addEventListener("playing", () => {
+      const p = state.player;
+      if (a.dataset.mode !== "player" || !p.token) return;
+      p.activity = "PLAYING";
+      if (!p.started) {
+        p.started = true;
+        sendEvent("AudioPlayer.PlaybackStarted", { token: p.token, offset_ms: Math.round(a.currentTime * 1000) });
+      }
+    });
+    a.addEventListener("timeupdate", () => {
+      const p = state.player;
+      if (a.dataset.mode !== "player" || !p.token) return;
+      p.offset_ms = Math.round(a.currentTime * 1000);
+      playerChapter(a);
+      const left = (a.duration - a.currentTime) * 1000;
+      if (p.started && !p.nearly && Number.isFinite(left) && left < NEARLY_FINISHED_MS) {
+        p.nearly = true;
+        sendEvent("AudioPlayer.PlaybackNearlyFinished", { token: p.token, offset_ms: p.offset_ms });
+      }
+    });
+    a.addEventListener("ended", () => {
+      if (a.dataset.mode === "player" && state.player.token) {
+        const p = state.player;
+        const done = p.token;
+        p.activity = "FINISHED";
+        p.offset_ms = Math.round(a.currentTime * 1000);
+        sendEvent("AudioPlayer.PlaybackFinished", { token: done, offset_ms: p.offset_ms });
+        // Play what the skill queued after this one (it waits on the events above).
+        state.chain.then(() => {
+          const i = state.queue.findIndex((q) => !q.expected_previous_token || q.expected_previous_token === done);
+          if (i >= 0) startItem(state.queue.splice(i, 1)[0]);
+        });
+        return;
+      }
+      nextClip();
+    });
+    a.addEventListener("error", () => {
+      if (a.dataset.mode === "player" && state.player.token) {
+        sendEvent("AudioPlayer.PlaybackFailed", { token: state.player.token, offset_ms: currentOffset() });
+      } else {
+        nextClip();
+      }
+    });
+  }
+
+  // ---------- buttons ----------
+
+  function audioPlayerActive() {
+    return state.catalog && state.catalog.coach.audio_player && voice().dataset.mode === "player" && state.player.token;
+  }
+
+  function wireControls() {
+    $("#btn-next").addEventListener("click", () => {
+      if (audioPlayerActive()) sendEvent("PlaybackController.NextCommandIssued");
+      else { state.clips = []; voice().pause(); sendIntent("AMAZON.NextIntent"); }
+    });
+    $("#btn-prev").addEventListener("click", () => {
+      if (audioPlayerActive()) sendEvent("PlaybackController.PreviousCommandIssued");
+      else { state.clips = []; voice().pause(); sendIntent("AMAZON.PreviousIntent"); }
+    });
+    $("#btn-pause").addEventListener("click", () => {
+      const btn = $("#btn-pause");
+      if (!state.paused) {
+        state.paused = true;
+        btn.textContent = "Resume";
+        if (audioPlayerActive()) {
+          sendEvent("PlaybackController.PauseCommandIssued");
+          stopPlayer(true);
+        } else {
+          state.clips = [];
+          voice().pause();
+          sendIntent("AMAZON.PauseIntent");
+        }
+      } else {
+        state.paused = false;
+        btn.textContent = "Pause";
+        if (state.catalog.coach.audio_player && state.player.token) sendEvent("PlaybackController.PlayCommandIssued");
+        else sendIntent("AMAZON.ResumeIntent");
+      }
+    });
+  }
+
+  function wireForm() {
+    const form = $("#say-form");
+    const input = $("#say");
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const text = input.value;
+      input.value = "";
+      sayIt(text);
+      input.focus();
+    });
+    for (const chip of document.querySelectorAll(".suggestions .chip")) {
+      chip.addEventListener("click", () => sayIt(chip.dataset.say));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wireVoice();
+    wireControls();
+    wireForm();
+    loadCatalog().catch((err) => {
+      log("error", `Could not load the page data: ${err.message}`);
+    });
+  });
+})();
