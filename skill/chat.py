@@ -50,23 +50,27 @@ def default_user() -> str:
 
 def _clock(ms: int | None) -> str:
     if not ms:
-        return "?"
+        return "0:00"
     s = round(ms / 1000)
     return f"{s // 60}:{s % 60:02d}"
 
 
 def show(view: ReplyView, out: TextIO, audio_root: Path) -> None:
-    """Print the reply's words, then each audio file a device would play."""
+    """Print the reply's words, then the audio a device would play: step clips one by one (with the
+    words they speak), spoken prompts summed up in one line."""
     print(f"{COACH}{view.text or '(no speech)'}", file=out)
+    prompts = [s for s in view.audio if s.kind == "speech"]
     for seg in view.audio:
-        where = seg.url or ""
-        if seg.key:
-            local = audio_root / where if not where.startswith(("http://", "https://")) else None
-            label = f"{where}" + (f" ({local})" if local and local.is_file() else "")
-        else:
-            label = where
-        kind = "step audio" if seg.step_id else ("audio" if seg.kind == "audio" else "prompt audio")
-        print(f"  [{kind} would play, {_clock(seg.duration_ms)}] {label}", file=out)
+        if seg.kind == "speech":
+            continue
+        where = audio_root / seg.url if seg.key and seg.url else seg.url
+        label = "step audio" if seg.step_id else "audio"
+        print(f"  [{label} would play, {_clock(seg.duration_ms)}] {where}", file=out)
+        if seg.text:
+            print(f"    {seg.text}", file=out)
+    if prompts:
+        total = sum(s.duration_ms or 0 for s in prompts)
+        print(f"  [pre-rendered speech would play: {len(prompts)} clip(s), {_clock(total)}]", file=out)
     for play in view.plays:
         print(f"  [AudioPlayer would play from {_clock(play.offset_ms)}] {play.url}", file=out)
     if view.stop:
@@ -147,3 +151,25 @@ def run(args: Any, stdin: TextIO | None = None, out: TextIO | None = None) -> in
         show(view, out, root)
         out.flush()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m skill.chat [--url URL] [--user NAME]` (the same flags as `acupressure chat`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="acupressure chat", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def add_arguments(parser: Any) -> None:
+    """The chat's flags, for `acupressure chat` and `python -m skill.chat`."""
+    parser.add_argument("--url", default=None,
+                        help="talk to a running `acupressure serve --no-verify` at this URL, e.g. "
+                             "http://127.0.0.1:8080/ (default: run the skill in this process)")
+    parser.add_argument("--user", default=None,
+                        help="who is talking: progress is kept per user (default: your login name)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -39,7 +39,7 @@ PLAYBACK_CONTROLLER_EVENTS = frozenset({
     "PlaybackController.PlayCommandIssued", "PlaybackController.PauseCommandIssued",
     "PlaybackController.NextCommandIssued", "PlaybackController.PreviousCommandIssued",
 })
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
 _TAG = re.compile(r"(<[^>]+>)")
 _AUDIO_SRC = re.compile(r"""<audio\b[^>]*\bsrc\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
@@ -92,17 +92,31 @@ class LocalSession:
 
     @staticmethod
     def from_dict(data: Mapping[str, Any], **defaults: Any) -> LocalSession:
-        """Rebuild from as_dict() output (e.g. kept by the web page); unknown keys are ignored."""
-        known = {k: v for k, v in {**defaults, **{k: v for k, v in data.items() if v is not None}}.items()
-                 if k in LocalSession.__dataclass_fields__}
-        player = known.pop("player", None) or {}
-        session = LocalSession(**known)
-        if isinstance(player, Mapping):
-            session.player = PlayerState(token=player.get("token"), offset_ms=int(player.get("offset_ms") or 0),
-                                         activity=str(player.get("activity") or "IDLE"))
-        if not isinstance(session.attributes, dict):
-            session.attributes = {}
-        return session
+        """Rebuild from as_dict() output (e.g. kept by the web page); wrong types fall back to defaults."""
+        merged = {**defaults, **{k: v for k, v in data.items() if v is not None}}
+
+        def text(key: str, default: str | None) -> str | None:
+            value = merged.get(key)
+            return value[:300] if isinstance(value, str) and value else default
+
+        player = merged.get("player")
+        player = player if isinstance(player, Mapping) else {}
+        offset = player.get("offset_ms")
+        attributes = merged.get("attributes")
+        return LocalSession(
+            user_id=text("user_id", "local") or "local",
+            skill_id=text("skill_id", LOCAL_SKILL_ID) or LOCAL_SKILL_ID,
+            device_id=text("device_id", f"{DEVICE_PREFIX}local") or f"{DEVICE_PREFIX}local",
+            audio_player=merged.get("audio_player") is True,
+            locale=text("locale", LOCALE) or LOCALE,
+            session_id=text("session_id", None),
+            attributes=dict(attributes) if isinstance(attributes, Mapping) else {},
+            open=merged.get("open") is True,
+            player=PlayerState(
+                token=player.get("token") if isinstance(player.get("token"), str) else None,
+                offset_ms=int(offset) if isinstance(offset, (int, float)) and offset >= 0 else 0,
+                activity=player.get("activity") if isinstance(player.get("activity"), str) else "IDLE"),
+        )
 
     def begin(self) -> None:
         """Open a new session (Alexa does this for 'open ...' and for any request after one ended)."""

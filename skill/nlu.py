@@ -33,7 +33,7 @@ AMAZON_OWN: dict[str, tuple[str, ...]] = {
     "AMAZON.RepeatIntent": ("repeat", "say that again", "again"),
     "AMAZON.StartOverIntent": ("start over", "restart"),
     "AMAZON.PauseIntent": ("pause", "pause that", "pause it"),
-    "AMAZON.ResumeIntent": ("resume", "continue", "keep going"),
+    "AMAZON.ResumeIntent": ("resume", "continue"),
     "AMAZON.StopIntent": ("stop", "stop it", "off", "shut up"),
     "AMAZON.CancelIntent": ("cancel", "never mind", "nevermind", "forget it"),
     "AMAZON.HelpIntent": ("help", "help me", "what can i do"),
@@ -107,6 +107,7 @@ class _Pattern:
     regex: re.Pattern[str]
     strict: bool
     literal: int  # characters outside slots: more means a more specific sample
+    own: bool = True  # a sample of our model (False: one of Amazon's own phrases, which ours outrank)
 
 
 def normalize(said: str) -> str:
@@ -145,9 +146,9 @@ def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str,
     for intent in lm["intents"]:
         types = {s["name"]: s["type"] for s in intent.get("slots", [])}
         slot_types[intent["name"]] = types
-        samples = list(intent.get("samples", []))
-        samples += [p for p in AMAZON_OWN.get(intent["name"], ()) if p not in samples]
-        for sample in samples:
+        samples = [(s, True) for s in intent.get("samples", [])]
+        samples += [(p, False) for p in AMAZON_OWN.get(intent["name"], ()) if p not in intent.get("samples", [])]
+        for sample, own in samples:
             for strict in (True, False):
                 regex, literal = "", 0
                 for part in re.split(r"(\{\w+\})", sample.lower()):
@@ -162,7 +163,9 @@ def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str,
                     else:
                         regex += re.escape(part)
                         literal += len(part.strip())
-                patterns.append(_Pattern(intent["name"], re.compile(f"^{regex}$"), strict, literal))
+                if not strict and not literal:
+                    continue  # a bare "{slot}" sample takes only the slot's own values, not any words
+                patterns.append(_Pattern(intent["name"], re.compile(f"^{regex}$"), strict, literal, own))
     return patterns, slot_types
 
 
@@ -264,8 +267,8 @@ class Matcher:
         for strict in (True, False):
             found = [r for v in variants for r in _readings(self.patterns, v, strict)]
             if found:
-                # The most specific sample wins; then the one whose slots name known values.
-                p, slots = max(found, key=lambda r: (r[0].literal, -len(r[1])))
+                # Our own samples outrank Amazon's phrases; then the most specific sample wins.
+                p, slots = max(found, key=lambda r: (r[0].own, r[0].literal, -len(r[1])))
                 if not strict:
                     # Loose readings keep the words as typed (numerals and all).
                     m = p.regex.match(said)

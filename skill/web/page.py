@@ -130,12 +130,18 @@ def _json_body() -> dict[str, Any]:
     return body
 
 
+def _audio_player(body: dict[str, Any]) -> bool:
+    """Whether this page declares AudioPlayer: the default above, or the page's own choice
+    (`/?device=audioplayer` or `/?device=dialog`, for trying both kinds of device)."""
+    chosen = body.get("audio_player")
+    return chosen if isinstance(chosen, bool) else PAGE_AUDIO_PLAYER
+
+
 def _session(app: App, data: Any, audio_player: bool) -> LocalSession:
     """The page's session state, with the server's skill ID (so the skill-ID check still passes)."""
     data = data if isinstance(data, dict) else {}
-    user = str(data.get("user_id") or "browser")
-    session = LocalSession.from_dict(data, skill_id=app.config.skill_id or LOCAL_SKILL_ID)
-    session.user_id = local_user_id(user)
+    session = LocalSession.from_dict(data)
+    session.user_id = local_user_id(session.user_id if data.get("user_id") else "browser")
     session.skill_id = app.config.skill_id or LOCAL_SKILL_ID
     session.device_id = PAGE_DEVICE_ID
     session.audio_player = audio_player
@@ -201,7 +207,7 @@ def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_e
     def api_envelope() -> Response:
         """A real request envelope for typed words or a device event, and the session it leaves."""
         body = _json_body()
-        session = _session(app, body.get("session"), PAGE_AUDIO_PLAYER)
+        session = _session(app, body.get("session"), _audio_player(body))
         req, understood, new = _request(app, body, default_matcher())
         rtype = req["type"]
         in_session = not rtype.startswith(("AudioPlayer.", "PlaybackController."))
@@ -220,7 +226,7 @@ def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_e
         reply = body.get("reply")
         if not isinstance(reply, dict):
             raise BadRequest("give the skill's 'reply'")
-        session = _session(app, body.get("session"), PAGE_AUDIO_PLAYER)
+        session = _session(app, body.get("session"), _audio_player(body))
         session.after(reply, in_session=bool(body.get("in_session", True)))
         view = describe(reply, AudioIndex(manifests.get(), local_url))
         return jsonify({"view": view.as_dict(), "session": session.as_dict()})

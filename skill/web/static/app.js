@@ -214,7 +214,7 @@
     const session = Object.assign({}, state.session, {
       player: { token: player.token, offset_ms: currentOffset(), activity: player.activity },
     });
-    const made = await api("api/envelope", Object.assign({ session }, spec));
+    const made = await api("api/envelope", Object.assign({ session, audio_player: audioPlayerDevice() }, spec));
     if (made.in_session !== false) state.session = made.session;
     if (!made.envelope) return { understood: made.understood, view: null };
     const res = await fetch("./", {
@@ -226,7 +226,8 @@
         : `The skill answered HTTP ${res.status}.`);
     }
     const reply = await res.json();
-    const read = await api("api/reply", { reply, session: made.session, in_session: made.in_session !== false });
+    const read = await api("api/reply", { reply, session: made.session, in_session: made.in_session !== false,
+      audio_player: audioPlayerDevice() });
     if (made.in_session !== false) state.session = read.session;
     return { understood: made.understood, view: read.view };
   }
@@ -384,7 +385,7 @@
   function stopPlayer(report) {
     const a = voice();
     const p = state.player;
-    if (a.dataset.mode !== "player" || !p.token) return;
+    if (a.dataset.mode !== "player" || !p.token || p.activity === "STOPPED") return;
     const offset = Math.round(a.currentTime * 1000);
     if (!a.paused) a.pause();
     p.offset_ms = offset;
@@ -454,8 +455,16 @@
 
   // ---------- buttons ----------
 
+  // Whether this page acts as a device with AudioPlayer: the server's default, or ?device=audioplayer|dialog.
+  function audioPlayerDevice() {
+    const chosen = new URLSearchParams(window.location.search).get("device");
+    if (chosen === "audioplayer") return true;
+    if (chosen === "dialog") return false;
+    return Boolean(state.catalog && state.catalog.coach.audio_player);
+  }
+
   function audioPlayerActive() {
-    return state.catalog && state.catalog.coach.audio_player && voice().dataset.mode === "player" && state.player.token;
+    return audioPlayerDevice() && voice().dataset.mode === "player" && Boolean(state.player.token);
   }
 
   function wireControls() {
@@ -473,8 +482,8 @@
         state.paused = true;
         btn.textContent = "Resume";
         if (audioPlayerActive()) {
-          sendEvent("PlaybackController.PauseCommandIssued");
-          stopPlayer(true);
+          // A device button: the skill answers with AudioPlayer.Stop, and the player reports where it stopped.
+          sendEvent("PlaybackController.PauseCommandIssued").then(() => stopPlayer(true));
         } else {
           state.clips = [];
           voice().pause();
@@ -483,7 +492,7 @@
       } else {
         state.paused = false;
         btn.textContent = "Pause";
-        if (state.catalog.coach.audio_player && state.player.token) sendEvent("PlaybackController.PlayCommandIssued");
+        if (audioPlayerDevice() && state.player.token) sendEvent("PlaybackController.PlayCommandIssued");
         else sendIntent("AMAZON.ResumeIntent");
       }
     });
