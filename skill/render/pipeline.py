@@ -103,12 +103,18 @@ def _assemble_task(item: Item, engine_id: str) -> dict:
     from skill.render.ffmpeg import decode, encode_mp3
 
     settings, out = _W["settings"], _W["out"]
+    memo: dict[str, tuple[np.ndarray, int]] = _W.setdefault("clips", {})
     speech: dict[str, np.ndarray] = {}
     rate = None
     for text in item.texts():
-        with np.load(cache_path(out, engine_id, text)) as z:
-            speech[text] = z["samples"].astype(np.float64)
-            rate = int(z["rate"])
+        if text not in memo:
+            with np.load(cache_path(out, engine_id, text)) as z:
+                clip, clip_rate = z["samples"].astype(np.float64), int(z["rate"])
+            # Each line at the target loudness, peaks limited, once per worker: the whole file
+            # then needs only a small correction, not a full limiter pass over every line again.
+            memo[text] = (loudness.normalize(clip, clip_rate, settings.target_lufs,
+                                             settings.limiter_ceiling_dbtp), clip_rate)
+        speech[text], rate = memo[text]
     rate = rate or 24000
     a = assemble(item.parts, speech, rate, settings, item.meta.get("chapters"))
     fmt = settings.alexa if item.fmt == "alexa" else settings.download
