@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ask_sdk_core.api_client import DefaultApiClient
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Request, RequestEnvelope
+from ask_sdk_model.services import ApiClient
 
 from skill.audio_manifest import Manifest, load_manifest
 from skill.content import Content, default_content
@@ -73,6 +75,7 @@ def build_app(
     adapter: AbstractPersistenceAdapter | None = None,
     config: Config | None = None,
     rng: random.Random | None = None,
+    api_client: ApiClient | None = None,
 ) -> App:
     """The skill with every handler registered in order; defaults come from the environment."""
     config = config or Config.from_env()
@@ -83,7 +86,9 @@ def build_app(
         manifest=manifest if manifest is not None else load_manifest(),
         audio_base_url=config.audio_base_url,
     )
-    sb = CustomSkillBuilder(persistence_adapter=adapter if adapter is not None else adapter_from_env())
+    # The API client reaches the Alexa APIs (reminders) at the request's apiEndpoint, over HTTPS.
+    sb = CustomSkillBuilder(persistence_adapter=adapter if adapter is not None else adapter_from_env(),
+                            api_client=api_client or DefaultApiClient())
     if config.skill_id:
         sb.skill_id = config.skill_id
     for handler in REQUEST_HANDLERS:

@@ -1,8 +1,8 @@
 """Routine engine: pure functions over an immutable routine state (no ASK SDK types).
 
 Every move returns a new state; handlers persist it and turn a `StepPlan` into speech.
-Later features plug in here: `start(..., exclude_points=...)` (pregnancy), `Delivery.AUDIO_PLAYER`
-and `offset_ms` (long-form playback resumed tomorrow).
+`start(..., exclude_points=...)` and `exclude()` leave out points (pregnancy); `Delivery.AUDIO_PLAYER`,
+`offset_ms`, `playing()` and `enqueued()` follow long-form playback so it can resume tomorrow.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class RoutineState:
     delivery: Delivery = Delivery.DIALOG
     skipped: tuple[str, ...] = ()
     offset_ms: int = 0  # AudioPlayer: where playback stopped within the current item
+    queued: int | None = None  # AudioPlayer: index of the step already enqueued (enqueue once)
 
     @property
     def total(self) -> int:
@@ -131,6 +132,7 @@ class RoutineState:
                 delivery=Delivery(data.get("delivery", Delivery.DIALOG)),
                 skipped=tuple(str(s) for s in data.get("skipped", ())),
                 offset_ms=int(data.get("offset_ms", 0)),
+                queued=int(data["queued"]) if data.get("queued") is not None else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -174,8 +176,8 @@ def start(routine: Routine, prefs: Preferences, exclude_points: Iterable[str] = 
 def next_step(state: RoutineState) -> RoutineState:
     """Advance; past the last step the routine is finished."""
     if state.at_end:
-        return replace(state, status=Status.FINISHED, offset_ms=0)
-    return replace(state, index=state.index + 1, status=Status.ACTIVE, offset_ms=0)
+        return replace(state, status=Status.FINISHED, offset_ms=0, queued=None)
+    return replace(state, index=state.index + 1, status=Status.ACTIVE, offset_ms=0, queued=None)
 
 
 def skip(state: RoutineState) -> RoutineState:
@@ -186,17 +188,17 @@ def skip(state: RoutineState) -> RoutineState:
 
 def previous(state: RoutineState) -> RoutineState:
     """Go back one step; at the first step stay there."""
-    return replace(state, index=max(0, state.index - 1), status=Status.ACTIVE, offset_ms=0)
+    return replace(state, index=max(0, state.index - 1), status=Status.ACTIVE, offset_ms=0, queued=None)
 
 
 def repeat(state: RoutineState) -> RoutineState:
     """The same step again, from its beginning."""
-    return replace(state, status=Status.ACTIVE, offset_ms=0)
+    return replace(state, status=Status.ACTIVE, offset_ms=0, queued=None)
 
 
 def start_over(state: RoutineState) -> RoutineState:
     """Back to the first step."""
-    return replace(state, index=0, status=Status.ACTIVE, skipped=(), offset_ms=0)
+    return replace(state, index=0, status=Status.ACTIVE, skipped=(), offset_ms=0, queued=None)
 
 
 def pause(state: RoutineState, offset_ms: int = 0) -> RoutineState:
@@ -205,6 +207,36 @@ def pause(state: RoutineState, offset_ms: int = 0) -> RoutineState:
 
 def resume(state: RoutineState) -> RoutineState:
     return replace(state, status=Status.ACTIVE)
+
+
+def playing(state: RoutineState, index: int, offset_ms: int = 0) -> RoutineState:
+    """AudioPlayer reports step `index` playing from `offset_ms` (nothing queued after it yet)."""
+    return replace(state, index=index, status=Status.ACTIVE, offset_ms=max(0, offset_ms), queued=None)
+
+
+def enqueued(state: RoutineState, index: int) -> RoutineState:
+    """Remember that step `index` is already queued behind the current one."""
+    return replace(state, queued=index)
+
+
+def exclude(state: RoutineState, routine: Routine, exclude_points: Iterable[str]) -> RoutineState:
+    """Drop steps on excluded points from a running routine, keeping the place (or the next step)."""
+    excluded = set(exclude_points)
+    points = {s.id: s.point for s in routine.steps}
+    keep = tuple(sid for sid in state.step_ids if points.get(sid) is None or points[sid] not in excluded)
+    if keep == state.step_ids:
+        return state
+    if not keep:
+        return replace(state, step_ids=(routine.steps[0].id,), index=0, offset_ms=0, queued=None,
+                       status=Status.FINISHED)
+    # The first kept step at or after the current one; past the end means the routine is over.
+    later = [i for i, sid in enumerate(keep) if sid in state.step_ids[state.index:]]
+    if not later:
+        return replace(state, step_ids=keep, index=len(keep) - 1, status=Status.FINISHED, offset_ms=0,
+                       queued=None)
+    moved = keep[later[0]] != state.step_id
+    return replace(state, step_ids=keep, index=later[0], queued=None,
+                   offset_ms=0 if moved else state.offset_ms)
 
 
 def with_hold(state: RoutineState, prefs: Preferences) -> RoutineState:

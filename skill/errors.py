@@ -65,6 +65,12 @@ class NotSupported(SkillError):
     prompt_key = "not_supported"
 
 
+class AudioUnavailable(SkillError):
+    """A step's rendered audio is missing (not rendered, or no audio base URL), so it cannot stream."""
+
+    prompt_key = "audio_unavailable_now"
+
+
 class StorageError(SkillError):
     """Progress or preferences could not be read or saved."""
 

@@ -17,6 +17,7 @@ from skill.content import Content, default_content
 from skill.content.models import Position
 from skill.engine import Preferences, default_routine
 from skill.handlers.intents import INTENT_SLOTS, Intent, SlotType
+from skill.handlers.reminders import REMINDERS_SCOPE, TimeOfDay
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = ROOT / "skill-package"
@@ -136,6 +137,13 @@ def position_values(content: Content) -> list[dict[str, Any]]:
             for pos in (Position.SEATED, Position.LYING)]
 
 
+def time_of_day_values(content: Content) -> list[dict[str, Any]]:
+    """Times a daily reminder can be set for, with the words people use for them."""
+    return _unique_synonyms([
+        slot_value(t.value, t.value.replace("_", " "), _variants(content, f"slot_time_{t.value}"), loose=False)
+        for t in TimeOfDay])
+
+
 def _variants(content: Content, key: str) -> list[str]:
     value = content.prompts.get(key, [])
     return [value] if isinstance(value, str) else list(value)
@@ -160,6 +168,7 @@ def interaction_model(content: Content) -> dict[str, Any]:
         {"name": SlotType.ROUTINE.value, "values": routine_values(content)},
         {"name": SlotType.COMPLAINT.value, "values": complaint_values(content)},
         {"name": SlotType.POSITION.value, "values": position_values(content)},
+        {"name": SlotType.TIME_OF_DAY.value, "values": time_of_day_values(content)},
     ]
     return {"interactionModel": {"languageModel": {
         "invocationName": INVOCATION_NAME, "intents": intents, "types": types}}}
@@ -183,6 +192,8 @@ def skill_manifest(content: Content) -> dict[str, Any]:
             "category": "HEALTH_AND_FITNESS",
         },
         "apis": {"custom": {"interfaces": [{"type": "AUDIO_PLAYER"}]}},
+        # Daily practice reminders (Reminders API); asked for by voice, or by a card in the app.
+        "permissions": [{"name": REMINDERS_SCOPE}],
         "privacyAndCompliance": {
             "allowsPurchases": False,
             "usesPersonalInfo": False,

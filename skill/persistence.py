@@ -1,6 +1,7 @@
 """Per-user state behind the ASK SDK persistence-adapter interface: SQLite by default, DynamoDB if set.
 
-Users are keyed by a SHA-256 hash of the Alexa userId; only progress and preferences are stored.
+Users are keyed by a SHA-256 hash of the Alexa userId; only progress and preferences are stored
+(and a pregnancy flag, only after the user has said so; removed when they say it no longer applies).
 """
 
 from __future__ import annotations
@@ -75,9 +76,19 @@ class Profile:
     disclaimer_heard: bool = False
     sessions: int = 0
     last_routine_id: str | None = None
+    # Safety: set only from the user's own words ("I'm pregnant"); asked = they answered the question.
+    pregnant: bool = False
+    pregnancy_asked: bool = False
+    # AudioPlayer: the last playback failed (told at the next launch); a routine finished while
+    # playing with no session open, so its close and the reminder offer wait for the next launch.
+    playback_failed: bool = False
+    close_pending: str | None = None
+    # Daily reminder: the time of day chosen, or declined (so it is offered once).
+    reminder: str | None = None
+    reminder_declined: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "schema": PROFILE_SCHEMA,
             "prefs": self.prefs.to_dict(),
             "progress": self.progress.to_dict() if self.progress else None,
@@ -85,6 +96,12 @@ class Profile:
             "sessions": self.sessions,
             "last_routine_id": self.last_routine_id,
         }
+        # Optional facts are stored only when they hold, so a profile carries nothing it need not.
+        optional = {"pregnant": self.pregnant, "pregnancy_asked": self.pregnancy_asked,
+                    "playback_failed": self.playback_failed, "close_pending": self.close_pending,
+                    "reminder": self.reminder, "reminder_declined": self.reminder_declined}
+        data.update({k: v for k, v in optional.items() if v})
+        return data
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> Profile:
@@ -95,12 +112,20 @@ class Profile:
         except (TypeError, ValueError):
             sessions = 0
         last = data.get("last_routine_id")
+        close = data.get("close_pending")
+        reminder = data.get("reminder")
         return Profile(
             prefs=Preferences.from_dict(data.get("prefs") if isinstance(data.get("prefs"), dict) else None),
             progress=RoutineState.from_dict(data.get("progress") if isinstance(data.get("progress"), dict) else None),
             disclaimer_heard=bool(data.get("disclaimer_heard", False)),
             sessions=sessions,
             last_routine_id=last if isinstance(last, str) else None,
+            pregnant=data.get("pregnant") is True,
+            pregnancy_asked=data.get("pregnancy_asked") is True,
+            playback_failed=data.get("playback_failed") is True,
+            close_pending=close if isinstance(close, str) else None,
+            reminder=reminder if isinstance(reminder, str) else None,
+            reminder_declined=data.get("reminder_declined") is True,
         )
 
 

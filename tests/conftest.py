@@ -21,7 +21,8 @@ from envelopes import SKILL_ID, Conversation  # noqa: E402
 from pki import CERT_URL, FakeAlexaPKI, make_pki  # noqa: E402
 
 from skill.app import App, Config, build_app  # noqa: E402
-from skill.audio_manifest import Manifest  # noqa: E402
+from skill.audio_manifest import Manifest, step_key  # noqa: E402
+from skill.content.models import HOLD_CHOICES_S  # noqa: E402
 from skill.content import Content, default_content  # noqa: E402
 from skill.persistence import SQLiteAdapter  # noqa: E402
 
@@ -32,6 +33,29 @@ AUDIO_BASE = "https://audio.example.test/audio/"
 @pytest.fixture(scope="session")
 def content() -> Content:
     return default_content()
+
+
+STEP_MS = 20_000
+
+
+def rendered_manifest(content: Content, duration_ms: int = STEP_MS, skip: frozenset[str] = frozenset()) -> Manifest:
+    """A manifest as `acupressure render` writes it: one file per step and hold choice (no audio needed)."""
+    return Manifest.from_dict(rendered_manifest_data(content, duration_ms, skip))
+
+
+def rendered_manifest_data(content: Content, duration_ms: int = STEP_MS,
+                           skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The manifest.json contents behind rendered_manifest()."""
+    files = {}
+    for r in content.routines.values():
+        for s in r.steps:
+            for hold in (HOLD_CHOICES_S if s.hold else (None,)):
+                key = step_key(r.id, s.id, hold)
+                if key in skip:
+                    continue
+                files[key] = {"kind": "step", "path": f"steps/{r.id}/{s.id}{'-' + str(hold) if hold else ''}.mp3",
+                              "text": "", "hash": "h", "duration_ms": duration_ms}
+    return {"format": 1, "content_version": content.version, "engine": "test", "files": files}
 
 
 @pytest.fixture
@@ -58,6 +82,15 @@ def app(make_app: Callable[..., App]) -> App:
     return make_app()
 
 
+def import_lambda() -> Any:
+    """A fresh import of lambda/lambda_function.py: a new cold start (like a new Lambda container)."""
+    spec = importlib.util.spec_from_file_location("lambda_function_under_test",
+                                                  ROOT / "lambda" / "lambda_function.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def lambda_module(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A fresh import of lambda/lambda_function.py configured by environment, as on AWS."""
@@ -65,11 +98,7 @@ def lambda_module(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
     monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
     monkeypatch.delenv("ACUPRESSURE_AUDIO_BASE_URL", raising=False)
-    spec = importlib.util.spec_from_file_location("lambda_function_under_test",
-                                                  ROOT / "lambda" / "lambda_function.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_lambda()
 
 
 @pytest.fixture

@@ -58,6 +58,41 @@ def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
     return {"type": "SessionEndedRequest", "reason": reason}
 
 
+def audio_player_event(kind: str, token: str, offset_ms: int = 0, *,
+                       error: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An AudioPlayer event (PlaybackStarted, ...NearlyFinished, ...Finished, ...Stopped, ...Failed)."""
+    req: dict[str, Any] = {"type": f"AudioPlayer.{kind}", "token": token, "offsetInMilliseconds": offset_ms}
+    if kind == "PlaybackFailed":
+        req.pop("offsetInMilliseconds")
+        req["error"] = dict(error or {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": "503 from host"})
+        req["currentPlaybackState"] = {"token": token, "offsetInMilliseconds": offset_ms,
+                                       "playerActivity": "PLAYING"}
+    return req
+
+
+def playback_controller(command: str) -> dict[str, Any]:
+    """A device button: Next, Previous, Play or Pause (PlaybackController.<X>CommandIssued)."""
+    return {"type": f"PlaybackController.{command}CommandIssued"}
+
+
+def exception_encountered(message: str = "Invalid directive") -> dict[str, Any]:
+    return {"type": "System.ExceptionEncountered",
+            "error": {"type": "INVALID_RESPONSE", "message": message},
+            "cause": {"requestId": "amzn1.echo-api.request.PREVIOUS"}}
+
+
+def connections_response(status: str, token: str, name: str = "AskFor") -> dict[str, Any]:
+    """Alexa's answer to a Connections.SendRequest (the voice permission prompt)."""
+    return {"type": "Connections.Response", "name": name, "status": {"code": "200", "message": "OK"},
+            "payload": {"permissionScope": "alexa::alerts:reminders:skill:readwrite", "status": status},
+            "token": token}
+
+
+def skill_disabled() -> dict[str, Any]:
+    return {"type": "AlexaSkillEvent.SkillDisabled", "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+            "eventCreationTime": now_iso(), "eventPublishingTime": now_iso()}
+
+
 def envelope(
     request: Mapping[str, Any],
     *,
@@ -69,25 +104,38 @@ def envelope(
     audio_player: bool = False,
     timestamp: str | None = None,
     locale: str = "en-US",
+    player: Mapping[str, Any] | None = None,
+    api_endpoint: str = "https://api.amazonalexa.com",
+    permissions: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A complete request envelope as Alexa sends it."""
+    """A complete request envelope as Alexa sends it.
+
+    `player` is context.AudioPlayer (token, offsetInMilliseconds, playerActivity); `permissions` is
+    context.System.user.permissions (consentToken, scopes) once the user granted any.
+    """
     req = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": timestamp or now_iso(),
            "locale": locale, **request}
+    user: dict[str, Any] = {"userId": user_id}
+    if permissions is not None:
+        user["permissions"] = dict(permissions)
     system = {
         "application": {"applicationId": skill_id},
-        "user": {"userId": user_id},
+        "user": user,
         "device": {"deviceId": DEVICE_ID,
                    "supportedInterfaces": {"AudioPlayer": {}} if audio_player else {}},
-        "apiEndpoint": "https://api.amazonalexa.com",
+        "apiEndpoint": api_endpoint,
         "apiAccessToken": "token",
     }
-    body: dict[str, Any] = {"version": "1.0", "context": {"System": system}, "request": req}
+    context: dict[str, Any] = {"System": system}
+    if player is not None:
+        context["AudioPlayer"] = dict(player)
+    body: dict[str, Any] = {"version": "1.0", "context": context, "request": req}
     if session:
         body["session"] = {
             "new": new,
             "sessionId": "amzn1.echo-api.session.TEST",
             "application": {"applicationId": skill_id},
-            "user": {"userId": user_id},
+            "user": user,
             "attributes": dict(session_attributes or {}),
         }
     return body
@@ -106,12 +154,17 @@ class Conversation:
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
     ended: bool = False
+    # Set by a device simulator: context.AudioPlayer, the Alexa API endpoint, granted permissions.
+    player: Mapping[str, Any] | None = None
+    api_endpoint: str = "https://api.amazonalexa.com"
+    permissions: Mapping[str, Any] | None = None
 
     def send(self, request: Mapping[str, Any], *, session: bool = True) -> dict[str, Any]:
         if self.ended:
             self.attributes, self.new, self.ended = {}, True, False
         body = envelope(request, user_id=self.user_id, session=session, new=self.new,
-                        session_attributes=self.attributes, audio_player=self.audio_player)
+                        session_attributes=self.attributes, audio_player=self.audio_player,
+                        player=self.player, api_endpoint=self.api_endpoint, permissions=self.permissions)
         reply = self.transport(body)
         self.new = False
         self.attributes = dict(reply.get("sessionAttributes") or {})
@@ -135,3 +188,138 @@ def speech_of(reply: Mapping[str, Any]) -> str:
     """The SSML spoken in a reply ('' if none)."""
     out = (reply.get("response") or {}).get("outputSpeech") or {}
     return out.get("ssml") or out.get("text") or ""
+
+
+def directives_of(reply: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list((reply.get("response") or {}).get("directives") or [])
+
+
+@dataclass
+class AudioDevice:
+    """A fake Echo: runs AudioPlayer directives from replies and sends back the events Alexa would.
+
+    One stream plays at a time with a queue behind it; `listen(ms)` lets time pass, sending
+    PlaybackNearlyFinished (once per stream), PlaybackFinished and the next PlaybackStarted. Voice
+    commands and buttons carry context.AudioPlayer like a real device's requests do.
+    """
+
+    transport: Transport
+    durations: Mapping[str, int]  # stream URL -> length in ms
+    user_id: str = USER_ID
+    nearly_ms: int = 5000         # NearlyFinished this long before the end
+    token: str | None = None
+    url: str | None = None
+    offset: int = 0
+    active: bool = False
+    nearly_sent: bool = False
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)   # tokens, in the order they started
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    conversation: Conversation | None = None
+
+    def __post_init__(self) -> None:
+        self.conversation = Conversation(self.transport, user_id=self.user_id, audio_player=True)
+
+    # ---- what the device sends
+
+    def player_state(self) -> dict[str, Any] | None:
+        if self.token is None:
+            return None
+        return {"token": self.token, "offsetInMilliseconds": self.offset,
+                "playerActivity": "PLAYING" if self.active else "STOPPED"}
+
+    def event(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """An out-of-session request (AudioPlayer event, button, system event)."""
+        body = envelope(request, user_id=self.user_id, session=False, audio_player=True,
+                        player=self.player_state())
+        reply = self.transport(body)
+        self.replies.append(reply)
+        self.run(reply)
+        return reply
+
+    def say(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """A voice request in a session (the device ducks playback while the user speaks)."""
+        assert self.conversation is not None
+        self.conversation.player = self.player_state()
+        reply = self.conversation.send(request)
+        self.replies.append(reply)
+        self.run(reply)
+        return reply
+
+    def intent(self, name: str, slots: Slots | None = None) -> dict[str, Any]:
+        return self.say(intent_request(name, slots))
+
+    def launch(self) -> dict[str, Any]:
+        return self.say(launch_request())
+
+    def button(self, command: str) -> dict[str, Any]:
+        return self.event(playback_controller(command))
+
+    # ---- what the device does with a reply
+
+    def run(self, reply: Mapping[str, Any]) -> None:
+        for d in directives_of(reply):
+            kind = d["type"]
+            if kind == "AudioPlayer.Play":
+                stream = d["audioItem"]["stream"]
+                if d["playBehavior"] == "ENQUEUE":
+                    last = self.queue[-1]["token"] if self.queue else self.token
+                    if stream.get("expectedPreviousToken") == last:
+                        self.queue.append(stream)
+                    continue
+                if d["playBehavior"] == "REPLACE_ALL":
+                    self.stop()
+                    self.queue = []
+                else:  # REPLACE_ENQUEUED
+                    self.queue = []
+                self.queue.insert(0, stream)
+                if not self.active:
+                    self.next_stream()
+            elif kind == "AudioPlayer.Stop":
+                self.stop()
+            elif kind == "AudioPlayer.ClearQueue":
+                self.queue = []
+                if d.get("clearBehavior") == "CLEAR_ALL":
+                    self.stop()
+
+    def stop(self) -> None:
+        if self.active:
+            self.active = False
+            self.event(audio_player_event("PlaybackStopped", self.token or "", self.offset))
+
+    def next_stream(self) -> None:
+        if not self.queue:
+            return
+        stream = self.queue.pop(0)
+        self.token, self.url = stream["token"], stream["url"]
+        self.offset, self.active, self.nearly_sent = stream.get("offsetInMilliseconds", 0), True, False
+        self.started.append(self.token)
+        self.event(audio_player_event("PlaybackStarted", self.token, self.offset))
+
+    def listen(self, ms: int) -> None:
+        """Let `ms` of audio play (across streams)."""
+        while ms > 0 and self.active:
+            length = self.durations[self.url or ""]
+            if not self.nearly_sent and self.offset + ms >= length - self.nearly_ms:
+                step = max(0, length - self.nearly_ms - self.offset)
+                self.offset += step
+                ms -= step
+                self.nearly_sent = True
+                self.event(audio_player_event("PlaybackNearlyFinished", self.token or "", self.offset))
+                continue
+            if self.offset + ms < length:
+                self.offset += ms
+                return
+            ms -= length - self.offset
+            self.offset = length
+            self.active = False
+            self.event(audio_player_event("PlaybackFinished", self.token or "", self.offset))
+            self.next_stream()
+
+    def play_to_end(self, limit: int = 200) -> None:
+        """Listen until nothing plays."""
+        for _ in range(limit):
+            if not self.active:
+                return
+            self.listen(60_000)
+        raise AssertionError("still playing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,15 @@ BUILTIN_OWN = {"next", "repeat", "pause", "resume", "stop", "cancel", "help", "y
                "loop on", "shuffle", "what's the weather"}
 
 
+BARE_SLOT = re.compile(r"^\^\(\?P<\w+>\.\+\?\)\$$")
+
+
 @pytest.fixture(scope="module")
 def patterns(content):
-    return compile_model(interaction_model(content))
+    # A sample that is only a slot ("{time}", an answer to a question) takes that slot's own words;
+    # with any words at all it would claim every phrase, which Alexa's matcher does not do.
+    return [(i, p, strict) for i, p, strict in compile_model(interaction_model(content))
+            if strict or not BARE_SLOT.match(p.pattern)]
 
 
 @pytest.mark.parametrize("turn", TURNS, ids=[t["say"] for t in TURNS])

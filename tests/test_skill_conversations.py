@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from envelopes import Conversation, launch_request, session_ended_request
+from envelopes import Conversation, launch_request, session_ended_request, speech_of
 from expectations import check, prompt_fragments, words
 
 from skill.content import Content
@@ -36,11 +36,15 @@ def test_conversation(case: dict[str, Any], conversation: Conversation, content:
     if case.get("finish"):
         routine = content.routines[case["finish"]]
         reply: dict[str, Any] = {}
+        done = prompt_fragments(content, "routine_done")
         for _ in range(len(routine.steps) + 1):
             reply = conversation.intent("AMAZON.NextIntent")
-            if reply["response"].get("shouldEndSession"):
+            if any(f in words(speech_of(reply)) for f in done):
                 break
         spoken = words(reply["response"]["outputSpeech"]["ssml"])
-        assert any(f in spoken for f in prompt_fragments(content, "routine_done")), spoken
+        assert any(f in spoken for f in done), spoken
+        # The close: a tip from the content, then the offer of a daily reminder.
+        assert any(words(t.text) in spoken for t in content.tips), spoken
+        assert any(f in spoken for f in prompt_fragments(content, "reminder_offer")), spoken
         # The routine is over: 'next' now says there is none.
         check(content, conversation.intent("AMAZON.NextIntent"), {"prompt": ["no_routine"]})

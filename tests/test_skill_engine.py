@@ -86,3 +86,26 @@ def test_default_routine_follows_position(content) -> None:
     for pos in (Position.SEATED, Position.LYING):
         r = engine.default_routine(content.routines.values(), Preferences(position=pos))
         assert r is not None and r.position is pos
+
+
+def test_playing_and_enqueued_follow_the_player(routine) -> None:
+    state = engine.enqueued(engine.start(routine, Preferences()), 1)
+    assert state.queued == 1
+    moved = engine.playing(state, 1, 2500)
+    assert (moved.index, moved.offset_ms, moved.queued, moved.status) == (1, 2500, None, Status.ACTIVE)
+    assert RoutineState.from_dict(moved.to_dict()) == moved
+    assert engine.next_step(state).queued is None
+
+
+def test_exclude_mid_routine_keeps_the_place(content) -> None:
+    routine = content.routines["hand_and_ankle"]
+    points = {s.id: s.point for s in routine.steps}
+    state = engine.start(routine, Preferences())
+    at_li4 = next(i for i, sid in enumerate(state.step_ids) if points[sid] == "LI4")
+    state = engine.playing(state, at_li4, 4000)
+    cut = engine.exclude(state, routine, {"LI4", "BL60"})
+    assert all(points[sid] not in {"LI4", "BL60"} for sid in cut.step_ids)
+    # Standing on an excluded step moves on to the next kept one, from its start.
+    assert cut.step_id == state.step_ids[at_li4 + 1] and cut.offset_ms == 0
+    kept = engine.playing(engine.start(routine, Preferences()), 0, 700)
+    assert engine.exclude(kept, routine, {"LI4"}).offset_ms == 700

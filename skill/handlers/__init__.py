@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skill.handlers import builtin, launch, navigation, points, preferences, routines
+from skill.handlers import audioplayer, builtin, launch, navigation, points, preferences, reminders, routines
 from skill.handlers.errors import CatchAllExceptionHandler, SkillErrorHandler
 from skill.handlers.interceptors import (
     LoadProfileInterceptor,
@@ -16,6 +16,23 @@ REQUEST_HANDLERS = [
     launch.LaunchHandler,
     launch.YesHandler,
     launch.NoHandler,
+    reminders.SetReminderIntentHandler,
+    reminders.PermissionResponseHandler,
+    # AudioPlayer mode: voice commands while a routine plays, then buttons and playback events.
+    audioplayer.AudioMoveHandler,
+    audioplayer.AudioResumeHandler,
+    audioplayer.AudioPauseHandler,
+    audioplayer.AudioStopHandler,
+    audioplayer.ControllerNextHandler,
+    audioplayer.ControllerPreviousHandler,
+    audioplayer.ControllerPlayHandler,
+    audioplayer.ControllerPauseHandler,
+    audioplayer.PlaybackStartedHandler,
+    audioplayer.PlaybackNearlyFinishedHandler,
+    audioplayer.PlaybackFinishedHandler,
+    audioplayer.PlaybackStoppedHandler,
+    audioplayer.PlaybackFailedHandler,
+    audioplayer.ExceptionEncounteredHandler,
     points.FindPointHandler,
     points.PointsForComplaintHandler,
     points.ListPointsHandler,

@@ -26,6 +26,8 @@ class Pending(StrEnum):
     """A yes/no question the skill asked and is waiting on (kept in the session)."""
 
     CONTINUE_ROUTINE = "continue_routine"
+    REMINDER_OFFER = "reminder_offer"
+    REMINDER_TIME = "reminder_time"
 
 
 class SessionKey(StrEnum):

@@ -15,7 +15,7 @@ from skill.speech import Speech
 log = logging.getLogger(__name__)
 
 # Only these requests may carry speech; AudioPlayer/system events and SessionEnded must not.
-SPEAKABLE = ("LaunchRequest", "IntentRequest")
+SPEAKABLE = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 
 class SkillErrorHandler(AbstractExceptionHandler):

@@ -16,6 +16,7 @@ class Intent(StrEnum):
     SKIP = "SkipIntent"
     SET_HOLD = "SetHoldTimeIntent"
     SET_POSITION = "SetPositionIntent"
+    SET_REMINDER = "SetReminderIntent"
 
     HELP = "AMAZON.HelpIntent"
     STOP = "AMAZON.StopIntent"
@@ -48,6 +49,7 @@ class Slot(StrEnum):
     ROUTINE = "routine"
     DURATION = "duration"
     POSITION = "position"
+    TIME_OF_DAY = "time"
 
 
 class SlotType(StrEnum):
@@ -57,6 +59,7 @@ class SlotType(StrEnum):
     COMPLAINT = "COMPLAINT_NAME"
     ROUTINE = "ROUTINE_NAME"
     POSITION = "POSITION_NAME"
+    TIME_OF_DAY = "TIME_OF_DAY"
     DURATION = "AMAZON.DURATION"
 
 
@@ -67,4 +70,5 @@ INTENT_SLOTS: dict[Intent, dict[Slot, SlotType]] = {
     Intent.START_ROUTINE: {Slot.ROUTINE: SlotType.ROUTINE},
     Intent.SET_HOLD: {Slot.DURATION: SlotType.DURATION},
     Intent.SET_POSITION: {Slot.POSITION: SlotType.POSITION},
+    Intent.SET_REMINDER: {Slot.TIME_OF_DAY: SlotType.TIME_OF_DAY},
 }

@@ -8,7 +8,6 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill import engine
-from skill.engine import Move
 from skill.handlers.base import (
     IntentHandler,
     Pending,
@@ -20,8 +19,10 @@ from skill.handlers.base import (
     session_set,
     set_profile,
 )
+from skill.engine import Delivery
+from skill.handlers.audioplayer import resume_routine
 from skill.handlers.intents import Intent
-from skill.handlers.navigation import continue_routine
+from skill.handlers.reminders import answer_offer, wants_offer
 from skill.handlers.steps import routine_of
 from skill.speech import Speech
 
@@ -34,8 +35,15 @@ class LaunchHandler(RequestTypeHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         p, prof = self.prompts, profile(handler_input)
         speech = Speech()
+        if prof.playback_failed:
+            # Told once; the saved place continues as spoken turns so a broken stream never loops.
+            speech.text(p.say("playback_failed_notice"))
+            progress = replace(prof.progress, delivery=Delivery.DIALOG) if prof.progress else None
+            prof = replace(prof, playback_failed=False, progress=progress)
+            set_profile(handler_input, prof)
         progress = prof.progress if prof.progress and prof.progress.in_progress else None
         routine = routine_of(self.deps, progress) if progress else None
+        finished = self.content.routines.get(prof.close_pending) if prof.close_pending else None
         if not prof.disclaimer_heard:
             speech.text(p.say("welcome_first"), self.content.safety.disclaimer, p.say("what_you_can_say"))
             set_profile(handler_input, replace(prof, disclaimer_heard=True))
@@ -45,6 +53,19 @@ class LaunchHandler(RequestTypeHandler):
                               total=progress.total))
             session_set(handler_input, SessionKey.PENDING, Pending.CONTINUE_ROUTINE.value)
             reprompt = Speech().text(p.say("continue_reprompt", name=routine.name))
+        elif finished is not None:
+            # A routine ended while playing, with no session to speak in: close it now.
+            set_profile(handler_input, replace(prof, close_pending=None))
+            speech.text(p.say("welcome_back_finished", name=finished.name))
+            if self.content.tips:
+                speech.text(p.say("tip_intro"), p.rng.choice(self.content.tips).text)
+            if wants_offer(prof):
+                speech.text(p.say("reminder_offer"))
+                session_set(handler_input, SessionKey.PENDING, Pending.REMINDER_OFFER.value)
+                reprompt = Speech().text(p.say("reminder_offer_reprompt"))
+            else:
+                speech.text(p.say("what_you_can_say"))
+                reprompt = Speech().text(p.say("what_you_can_say"))
         else:
             speech.text(p.say("welcome_back"))
             reprompt = Speech().text(p.say("what_you_can_say"))
@@ -52,14 +73,17 @@ class LaunchHandler(RequestTypeHandler):
 
 
 class YesHandler(IntentHandler):
-    """'Yes' — to the offer to continue where the user left off."""
+    """'Yes' — to the offer to continue where the user left off, or to a reminder."""
 
     intents = (Intent.YES,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         if pending(handler_input) is Pending.CONTINUE_ROUTINE:
             session_set(handler_input, SessionKey.PENDING, None)
-            return continue_routine(self.deps, handler_input, Move.RESUME)
+            return resume_routine(self.deps, handler_input)
+        answered = answer_offer(self.deps, handler_input, yes=True)
+        if answered is not None:
+            return answered
         return reply(handler_input, self.say("yes_no_unexpected"), self.say("what_you_can_say"))
 
 
@@ -75,4 +99,7 @@ class NoHandler(IntentHandler):
             if prof.progress:
                 set_profile(handler_input, replace(prof, progress=engine.pause(prof.progress)))
             return reply(handler_input, self.say("declined_continue"), self.say("what_you_can_say"))
+        answered = answer_offer(self.deps, handler_input, yes=False)
+        if answered is not None:
+            return answered
         return reply(handler_input, self.say("yes_no_unexpected"), self.say("what_you_can_say"))

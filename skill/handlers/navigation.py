@@ -8,7 +8,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill import engine
-from skill.engine import Move, Status
+from skill.engine import Delivery, Move, Status
 from skill.errors import NoRoutineInProgress
 from skill.handlers.base import (
     Deps,
@@ -20,6 +20,7 @@ from skill.handlers.base import (
     set_profile,
 )
 from skill.handlers.intents import Intent
+from skill.handlers.reminders import close_routine
 from skill.handlers.steps import finish_speech, routine_of, step_speech
 from skill.speech import Speech
 
@@ -33,10 +34,11 @@ def continue_routine(deps: Deps, hi: HandlerInput, how: Move) -> Response:
         if state is not None:
             set_profile(hi, replace(prof, progress=None))
         raise NoRoutineInProgress()
-    new = engine.move(state, how)
+    # Spoken turns from here on, even if the routine was playing as long-form audio before.
+    new = replace(engine.move(state, how), delivery=Delivery.DIALOG)
     if new.status is Status.FINISHED:
         set_profile(hi, replace(prof, progress=None, last_routine_id=routine.id))
-        return reply(hi, finish_speech(deps, routine), end=True)
+        return close_routine(deps, hi, routine, finish_speech(deps, routine))
     set_profile(hi, replace(prof, progress=new))
     speech, reprompt = step_speech(deps, engine.plan_step(routine, new), how, at_first=state.at_start)
     return reply(hi, speech, reprompt)

@@ -11,6 +11,7 @@ from skill import engine
 from skill.content.models import Routine
 from skill.engine import Move
 from skill.errors import UnknownRoutine
+from skill.handlers.audioplayer import can_play, start_playing, supports_audio
 from skill.handlers.base import Deps, IntentHandler, profile, reply, set_profile, slot
 from skill.handlers.intents import Intent, Slot
 from skill.handlers.steps import step_speech
@@ -47,9 +48,20 @@ class StartRoutineHandler(IntentHandler):
         if not prof.disclaimer_heard:
             speech.text(self.content.safety.disclaimer_short)
         speech.text(self.prompts.say("routine_start", name=routine.name), *routine.intro)
+        prof = replace(prof, progress=state, disclaimer_heard=True, last_routine_id=routine.id,
+                       close_pending=None)
+        if prof.playback_failed:
+            # Told once; this routine is talked through so a failing stream is not retried in a loop.
+            speech.text(self.prompts.say("playback_failed_notice"))
+            prof = replace(prof, playback_failed=False)
+        elif supports_audio(handler_input):
+            if can_play(self.deps, handler_input, routine, state):
+                set_profile(handler_input, prof)
+                speech.text(self.prompts.say("audio_start"))
+                return start_playing(self.deps, handler_input, routine, state, speech)
+            speech.text(self.prompts.say("audio_unavailable"))
         step, reprompt = step_speech(self.deps, engine.plan_step(routine, state), Move.START)
-        set_profile(handler_input, replace(prof, progress=state, disclaimer_heard=True,
-                                           last_routine_id=routine.id))
+        set_profile(handler_input, prof)
         return reply(handler_input, speech.extend(step), reprompt)
 
 
