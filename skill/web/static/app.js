@@ -190,7 +190,11 @@
     const ol = $("#log");
     ol.append(li);
     while (ol.children.length > 60) ol.firstElementChild.remove();
-    li.scrollIntoView({ block: "nearest" });
+    if (kind !== "you") {
+      // Bring the start of a reply into view (long replies would otherwise show only their end).
+      const top = li.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight * 0.7) li.scrollIntoView({ block: "start" });
+    }
     return li;
   }
 
