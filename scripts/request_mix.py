@@ -56,12 +56,13 @@ def mix_envelopes(user: int = 0, *, timestamp: str | None = None) -> list[tuple[
 
 
 def hello_envelopes(user: int = 0) -> list[tuple[str, dict[str, Any]]]:
-    """The same number and shape of envelopes for the hello-world skill: launch stays launch,
-    every intent becomes its one intent (same slots), session-ended stays session-ended."""
+    """As many envelopes of the same shape for the hello-world skill (scripts/hello_skill.py): launch
+    stays launch; everything else becomes its one intent, keeping any slots."""
     out = []
     for label, req in MIX:
-        if req["type"] == "IntentRequest":
-            req = {**req, "intent": {**req["intent"], "name": HELLO_INTENT}}
+        if req["type"] != "LaunchRequest":
+            req = intent_request(HELLO_INTENT) | ({"intent": {**req["intent"], "name": HELLO_INTENT}}
+                                                  if "intent" in req else {})
         out.append((label, envelope(req, user_id=user_id(user), new=req["type"] == "LaunchRequest")))
     return out
 
