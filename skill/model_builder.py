@@ -144,6 +144,17 @@ def time_of_day_values(content: Content) -> list[dict[str, Any]]:
         for t in TimeOfDay])
 
 
+def red_flag_values(content: Content) -> list[dict[str, Any]]:
+    """Red flags by id, with the phrases people use for them (the detector also reads the raw words)."""
+    return _unique_synonyms([slot_value(f.id, f.phrases[0], [*f.phrases[1:], f.description], loose=False)
+                             for f in content.safety.red_flags])
+
+
+# Intents whose samples are phrases from content/safety.yaml (what people say), not prompts.yaml.
+SAFETY_SAMPLES = {Intent.PREGNANT: "pregnancy_phrases", Intent.NOT_PREGNANT: "not_pregnant_phrases",
+                  Intent.PAIN: "pain_phrases"}
+
+
 def _variants(content: Content, key: str) -> list[str]:
     value = content.prompts.get(key, [])
     return [value] if isinstance(value, str) else list(value)
@@ -151,7 +162,13 @@ def _variants(content: Content, key: str) -> list[str]:
 
 def samples(content: Content, intent: Intent) -> list[str]:
     """Sample utterances for an intent from the prompts (built-ins may have none of their own)."""
-    return [" ".join(s.split()) for s in _variants(content, UTTER_PREFIX + intent.value)]
+    out = [" ".join(s.split()) for s in _variants(content, UTTER_PREFIX + intent.value)]
+    if intent in SAFETY_SAMPLES:
+        for phrase in getattr(content.safety, SAFETY_SAMPLES[intent]):
+            form = spoken_forms(phrase, loose=False)[0]
+            if form not in out:
+                out.append(form)
+    return out
 
 
 def interaction_model(content: Content) -> dict[str, Any]:
@@ -169,6 +186,7 @@ def interaction_model(content: Content) -> dict[str, Any]:
         {"name": SlotType.COMPLAINT.value, "values": complaint_values(content)},
         {"name": SlotType.POSITION.value, "values": position_values(content)},
         {"name": SlotType.TIME_OF_DAY.value, "values": time_of_day_values(content)},
+        {"name": SlotType.RED_FLAG.value, "values": red_flag_values(content)},
     ]
     return {"interactionModel": {"languageModel": {
         "invocationName": INVOCATION_NAME, "intents": intents, "types": types}}}
@@ -194,6 +212,9 @@ def skill_manifest(content: Content) -> dict[str, Any]:
         "apis": {"custom": {"interfaces": [{"type": "AUDIO_PLAYER"}]}},
         # Daily practice reminders (Reminders API); asked for by voice, or by a card in the app.
         "permissions": [{"name": REMINDERS_SCOPE}],
+        # Disabling the skill deletes the user's data. Deploying sets events.endpoint to the same
+        # endpoint as apis.custom.endpoint (see docs/DEPLOY.md).
+        "events": {"subscriptions": [{"eventName": "SKILL_DISABLED"}]},
         "privacyAndCompliance": {
             "allowsPurchases": False,
             "usesPersonalInfo": False,

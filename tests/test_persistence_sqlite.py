@@ -17,6 +17,7 @@ def test_progress_and_preferences_survive_a_restart(make_app, db_path, content) 
     first = Conversation(make_app().handle_event)
     first.intent("SetHoldTimeIntent", {"duration": "PT90S"})
     first.intent("StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}})
+    first.intent("AMAZON.NoIntent")  # "are you pregnant?" (the routine has points avoided in pregnancy)
     first.intent("AMAZON.NextIntent")
     first.intent("AMAZON.StopIntent")
 
@@ -33,8 +34,9 @@ def test_progress_and_preferences_survive_a_restart(make_app, db_path, content) 
     assert profile.prefs.hold_s == 90
     assert profile.progress is not None and profile.progress.index == 1
     assert profile.progress.status is Status.PAUSED
+    # Only what is needed: the answer "not pregnant" is kept so the question is asked once; no flag.
     assert set(json.loads(stored)) == {"schema", "prefs", "progress", "disclaimer_heard", "sessions",
-                                       "last_routine_id"}
+                                       "last_routine_id", "pregnancy_asked"}
 
 
 def test_users_are_kept_apart(make_app, content) -> None:

@@ -44,11 +44,17 @@ def _manifest(routine, hold_s: int, duration_ms: int) -> Manifest:
     return Manifest.from_dict({"content_version": "x", "engine": "test", "files": files})
 
 
+def start_full_routine(app) -> dict:
+    """Start the full routine, answering no to the pregnancy question it asks first."""
+    conv = Conversation(app.handle_event)
+    conv.intent("StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}})
+    return conv.intent("AMAZON.NoIntent")
+
+
 def test_step_plays_its_rendered_audio(make_app, content) -> None:
     routine = content.routines["full_routine"]
     app = make_app(manifest=_manifest(routine, 60, 75_000))
-    reply = Conversation(app.handle_event).intent(
-        "StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}})
+    reply = start_full_routine(app)
     ssml = speech_of(reply)
     first = routine.steps[0]
     assert f'<audio src="https://audio.example.test/audio/steps/full_routine/{first.id}.mp3"/>' in ssml
@@ -59,8 +65,7 @@ def test_step_plays_its_rendered_audio(make_app, content) -> None:
 def test_too_long_audio_falls_back_to_text(make_app, content) -> None:
     routine = content.routines["full_routine"]
     app = make_app(manifest=_manifest(routine, 60, 250_000))
-    reply = Conversation(app.handle_event).intent(
-        "StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}})
+    reply = start_full_routine(app)
     assert "<audio" not in speech_of(reply)
     assert routine.steps[0].say[0].split()[0] in speech_of(reply)
 
@@ -68,8 +73,7 @@ def test_too_long_audio_falls_back_to_text(make_app, content) -> None:
 def test_no_audio_without_base_url(make_app, content) -> None:
     routine = content.routines["full_routine"]
     app = make_app(manifest=_manifest(routine, 60, 75_000), audio_base_url=None)
-    reply = Conversation(app.handle_event).intent(
-        "StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}})
+    reply = start_full_routine(app)
     assert "<audio" not in speech_of(reply)
 
 

@@ -215,6 +215,10 @@ class Safety(Strict):
     pressure_guidance: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     notes: str | None = None
+    # Things people say, for sample utterances (optional, so older content still loads).
+    pregnancy_phrases: list[str] = Field(default_factory=list)
+    not_pregnant_phrases: list[str] = Field(default_factory=list)
+    pain_phrases: list[str] = Field(default_factory=list)
 
 
 class TipCategory(StrEnum):

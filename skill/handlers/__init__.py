@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from skill.handlers import audioplayer, builtin, launch, navigation, points, preferences, reminders, routines
+from skill.handlers import (
+    audioplayer,
+    builtin,
+    launch,
+    navigation,
+    points,
+    preferences,
+    privacy,
+    reminders,
+    routines,
+    safety,
+)
 from skill.handlers.errors import CatchAllExceptionHandler, SkillErrorHandler
 from skill.handlers.interceptors import (
     LoadProfileInterceptor,
@@ -13,9 +24,17 @@ from skill.handlers.interceptors import (
 
 # Order matters: specific handlers first, catch-alls last.
 REQUEST_HANDLERS = [
+    # Safety first: these read every slot of every intent (a red flag said anywhere stops a routine).
+    safety.RedFlagHandler,
+    safety.NotPregnantHandler,
+    safety.PregnancyHandler,
     launch.LaunchHandler,
     launch.YesHandler,
     launch.NoHandler,
+    safety.PainHandler,
+    safety.FreeTextHandler,
+    privacy.DeleteDataHandler,
+    privacy.SkillDisabledHandler,
     reminders.SetReminderIntentHandler,
     reminders.PermissionResponseHandler,
     # AudioPlayer mode: voice commands while a routine plays, then buttons and playback events.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from ask_sdk_model.slu.entityresolution import StatusCode
 from skill.audio_manifest import Manifest
 from skill.content import Content
 from skill.persistence import Profile
+from skill.safety import Detector
 from skill.speech import Prompts, Speech
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,8 @@ class Pending(StrEnum):
     """A yes/no question the skill asked and is waiting on (kept in the session)."""
 
     CONTINUE_ROUTINE = "continue_routine"
+    PREGNANCY_QUESTION = "pregnancy_question"
+    DELETE_DATA = "delete_data"
     REMINDER_OFFER = "reminder_offer"
     REMINDER_TIME = "reminder_time"
 
@@ -36,6 +40,7 @@ class SessionKey(StrEnum):
     PENDING = "pending"
     LAST_SPEECH = "last_speech"
     LAST_REPROMPT = "last_reprompt"
+    ROUTINE = "routine"  # the routine waiting on the pregnancy question
 
 
 @dataclass
@@ -46,6 +51,11 @@ class Deps:
     prompts: Prompts
     manifest: Manifest
     audio_base_url: str | None = None
+
+    @cached_property
+    def detector(self) -> Detector:
+        """Red flags, pregnancy and pain in free text; built once, at the first request that needs it."""
+        return Detector.from_safety(self.content.safety)
 
 
 @dataclass(frozen=True)

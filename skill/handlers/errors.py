@@ -29,7 +29,8 @@ class SkillErrorHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         assert isinstance(exception, SkillError)
-        log.info("skill error: %s", exception)
+        # The class only: its fields hold the user's words, which may be health statements.
+        log.info("skill error: %s", type(exception).__name__)
         if request_type(handler_input) not in SPEAKABLE:
             return silent(handler_input)
         p = self.deps.prompts

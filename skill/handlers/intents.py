@@ -17,6 +17,11 @@ class Intent(StrEnum):
     SET_HOLD = "SetHoldTimeIntent"
     SET_POSITION = "SetPositionIntent"
     SET_REMINDER = "SetReminderIntent"
+    RED_FLAG = "RedFlagIntent"
+    PREGNANT = "PregnancyIntent"
+    NOT_PREGNANT = "NotPregnantIntent"
+    PAIN = "PainIntent"
+    DELETE_DATA = "DeleteDataIntent"
 
     HELP = "AMAZON.HelpIntent"
     STOP = "AMAZON.StopIntent"
@@ -50,6 +55,7 @@ class Slot(StrEnum):
     DURATION = "duration"
     POSITION = "position"
     TIME_OF_DAY = "time"
+    SYMPTOM = "symptom"
 
 
 class SlotType(StrEnum):
@@ -60,6 +66,7 @@ class SlotType(StrEnum):
     ROUTINE = "ROUTINE_NAME"
     POSITION = "POSITION_NAME"
     TIME_OF_DAY = "TIME_OF_DAY"
+    RED_FLAG = "RED_FLAG"
     DURATION = "AMAZON.DURATION"
 
 
@@ -71,4 +78,8 @@ INTENT_SLOTS: dict[Intent, dict[Slot, SlotType]] = {
     Intent.SET_HOLD: {Slot.DURATION: SlotType.DURATION},
     Intent.SET_POSITION: {Slot.POSITION: SlotType.POSITION},
     Intent.SET_REMINDER: {Slot.TIME_OF_DAY: SlotType.TIME_OF_DAY},
+    Intent.RED_FLAG: {Slot.SYMPTOM: SlotType.RED_FLAG},
 }
+
+# Intents whose very name is a health statement: never logged by name.
+HEALTH_INTENTS = frozenset({Intent.RED_FLAG, Intent.PREGNANT, Intent.NOT_PREGNANT, Intent.PAIN})

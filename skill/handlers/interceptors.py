@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.handlers.base import PROFILE_ATTR, intent_name, profile, request_type
+from skill.handlers.intents import HEALTH_INTENTS
 from skill.persistence import Profile
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,12 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
 
 
 class LogRequestInterceptor(AbstractRequestInterceptor):
-    """One line per request: type and intent (never the userId or slot values)."""
+    """One line per request: type and intent (never the userId, slot values or health intents)."""
 
     def process(self, handler_input: HandlerInput) -> None:
-        log.info("request %s %s", request_type(handler_input), intent_name(handler_input) or "")
+        name = intent_name(handler_input) or ""
+        # Some intent names are themselves health statements ("PregnancyIntent"): not logged.
+        log.info("request %s %s", request_type(handler_input), "(health)" if name in HEALTH_INTENTS else name)
 
 
 class LogResponseInterceptor(AbstractResponseInterceptor):

@@ -9,6 +9,7 @@ from ask_sdk_model import Response
 
 from skill import engine
 from skill.handlers.base import (
+    Deps,
     IntentHandler,
     Pending,
     RequestTypeHandler,
@@ -22,6 +23,7 @@ from skill.handlers.base import (
 from skill.engine import Delivery
 from skill.handlers.audioplayer import resume_routine
 from skill.handlers.intents import Intent
+from skill.handlers.privacy import answer_delete
 from skill.handlers.reminders import answer_offer, wants_offer
 from skill.handlers.steps import routine_of
 from skill.speech import Speech
@@ -72,6 +74,23 @@ class LaunchHandler(RequestTypeHandler):
         return reply(handler_input, speech, reprompt)
 
 
+def answer_pregnancy(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
+    """Yes/no to 'are you pregnant?' asked when starting a routine: remember it, then start."""
+    from skill.handlers.routines import begin_routine, pending_routine
+    from skill.handlers.safety import note_pregnant
+
+    routine = pending_routine(deps, hi)
+    if yes:
+        speech = note_pregnant(deps, hi)
+    else:
+        set_profile(hi, replace(profile(hi), pregnancy_asked=True))
+        speech = Speech()
+    if routine is None:
+        return reply(hi, speech.text(deps.prompts.say("pregnancy_followup")),
+                     Speech().text(deps.prompts.say("what_you_can_say")))
+    return begin_routine(deps, hi, routine, speech)
+
+
 class YesHandler(IntentHandler):
     """'Yes' — to the offer to continue where the user left off, or to a reminder."""
 
@@ -81,6 +100,10 @@ class YesHandler(IntentHandler):
         if pending(handler_input) is Pending.CONTINUE_ROUTINE:
             session_set(handler_input, SessionKey.PENDING, None)
             return resume_routine(self.deps, handler_input)
+        if pending(handler_input) is Pending.PREGNANCY_QUESTION:
+            return answer_pregnancy(self.deps, handler_input, yes=True)
+        if pending(handler_input) is Pending.DELETE_DATA:
+            return answer_delete(self.deps, handler_input, yes=True)
         answered = answer_offer(self.deps, handler_input, yes=True)
         if answered is not None:
             return answered
@@ -99,6 +122,10 @@ class NoHandler(IntentHandler):
             if prof.progress:
                 set_profile(handler_input, replace(prof, progress=engine.pause(prof.progress)))
             return reply(handler_input, self.say("declined_continue"), self.say("what_you_can_say"))
+        if pending(handler_input) is Pending.PREGNANCY_QUESTION:
+            return answer_pregnancy(self.deps, handler_input, yes=False)
+        if pending(handler_input) is Pending.DELETE_DATA:
+            return answer_delete(self.deps, handler_input, yes=False)
         answered = answer_offer(self.deps, handler_input, yes=False)
         if answered is not None:
             return answered

@@ -23,15 +23,22 @@ def resolve_point(deps: Deps, ids: tuple[str, ...], raw: str | None) -> Point | 
     return deps.content.point(raw) if raw else None
 
 
-def point_speech(deps: Deps, point: Point) -> Speech:
-    """Where it is, how to find it, how to press, cautions."""
+def point_speech(deps: Deps, point: Point, pregnant: bool = False) -> Speech:
+    """Where it is, how to find it, how to press, cautions; for a pregnant user an avoided point
+    leads with its caution."""
     p = deps.prompts
-    speech = Speech().text(p.say("point_intro", name=point.name, pinyin=point.pinyin))
+    speech = Speech()
+    lead = None
+    if pregnant and (point.pregnancy_contraindicated or point.pregnancy_caution is not None):
+        lead = point.pregnancy_caution
+        speech.text(p.say("point_pregnancy_lead"), lead.text if lead else deps.content.safety.pregnancy_skip)
+    speech.text(p.say("point_intro", name=point.name, pinyin=point.pinyin))
     speech.text(point.location)
     speech.text(p.say("point_find"), *point.find_steps)
     speech.text(p.say("point_press"), *point.press.steps)
     for caution in point.cautions:
-        speech.text(p.say("point_caution"), caution.text)
+        if caution is not lead:
+            speech.text(p.say("point_caution"), caution.text)
     return speech
 
 
@@ -59,7 +66,7 @@ class FindPointHandler(IntentHandler):
         if point is None:
             raise UnknownPoint(said=value.raw or "", examples=example_points(self.deps))
         more = followup(handler_input, self.deps)
-        speech = point_speech(self.deps, point).extend(more)
+        speech = point_speech(self.deps, point, profile(handler_input).pregnant).extend(more)
         return reply(handler_input, speech, more)
 
 

@@ -1,0 +1,277 @@
+"""Safety end to end through lambda_handler: red flags, pregnancy in every routine and both modes,
+privacy (what is stored, deletion, SkillDisabled) and logs free of health statements."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import AUDIO_BASE, SKILL_ID, import_lambda, rendered_manifest_data
+from envelopes import (
+    USER_ID,
+    AudioDevice,
+    Conversation,
+    directives_of,
+    envelope,
+    intent_request,
+    launch_request,
+    skill_disabled,
+    speech_of,
+)
+from expectations import prompt_fragments, words
+from nlu import compile_model, understand
+
+from skill.audioplayer import Token
+from skill.content import Content
+from skill.model_builder import interaction_model
+
+DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
+CONTRAINDICATED = {"LI4", "BL60", "BL53"}
+
+
+@pytest.fixture
+def audio_env(tmp_path: Path, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch) -> Path:
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (audio / "manifest.json").write_text(json.dumps(rendered_manifest_data(content)))
+    monkeypatch.setenv("ACUPRESSURE_AUDIO_DIR", str(audio))
+    monkeypatch.setenv("ACUPRESSURE_AUDIO_BASE_URL", AUDIO_BASE)
+    monkeypatch.setenv("ACUPRESSURE_DB", str(db_path))
+    monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
+    return audio
+
+
+@pytest.fixture
+def send(audio_env: Path) -> Callable[[dict], dict]:
+    """lambda_handler of a fresh cold start, with JSON in and out as on AWS."""
+    module = import_lambda()
+
+    def go(body: dict) -> dict:
+        return json.loads(json.dumps(module.lambda_handler(json.loads(json.dumps(body)), None)))
+    return go
+
+
+@pytest.fixture(scope="module")
+def patterns(content: Content):
+    # Every reading, including slot-only samples with any words: whichever intent Alexa picks.
+    return compile_model(interaction_model(content))
+
+
+def readings(patterns, said: str) -> list[tuple[str, dict[str, str]]]:
+    found = {(m.intent, tuple(sorted(m.slots.items()))) for m in understand(patterns, said)}
+    assert found, f"the model understands nothing in {said!r}"
+    return [(i, dict(s)) for i, s in sorted(found)]
+
+
+def said(content: Content, reply: dict, key: str) -> bool:
+    return any(f in words(speech_of(reply)) for f in prompt_fragments(content, key))
+
+
+def durations(content: Content) -> dict[str, int]:
+    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+
+
+def start_intent(routine_id: str) -> dict:
+    return intent_request("StartRoutineIntent", {"routine": {"value": routine_id, "id": routine_id}})
+
+
+# ---- red flags
+
+
+@pytest.mark.parametrize("case", DATA["red_flags"], ids=[c["say"] for c in DATA["red_flags"]])
+def test_red_flag_mid_routine_stops_and_sends_for_care(case: dict, send, patterns, content: Content) -> None:
+    flag = next(f for f in content.safety.red_flags if f.id == case["flag"])
+    expected = content.safety.emergency_reply if flag.emergency else content.safety.red_flag_reply
+    for intent, slots in readings(patterns, case["say"]):
+        conv = Conversation(send)
+        conv.send(start_intent("seated_lower_back"))
+        reply = conv.send(intent_request(intent, slots))
+        spoken = words(speech_of(reply))
+        assert all(words(line) in spoken for line in expected), (intent, slots, spoken)
+        assert reply["response"]["shouldEndSession"] is True
+        # Nothing is left to continue.
+        assert said(content, conv.send(intent_request("AMAZON.NextIntent")), "no_routine")
+
+
+@pytest.mark.parametrize("case", DATA["red_flags"][::5], ids=[c["say"] for c in DATA["red_flags"][::5]])
+def test_red_flag_while_playing_stops_the_player(case: dict, send, content: Content) -> None:
+    device = AudioDevice(send, durations(content))
+    device.intent("StartRoutineIntent", {"routine": {"value": "x", "id": "seated_lower_back"}})
+    device.listen(7000)
+    reply = device.intent("RedFlagIntent", {"symptom": case["say"]})
+    types = {d["type"] for d in directives_of(reply)}
+    assert {"AudioPlayer.Stop", "AudioPlayer.ClearQueue"} <= types and "AudioPlayer.Play" not in types
+    assert reply["response"]["shouldEndSession"] is True and not device.active
+    # The next day there is no routine to resume.
+    assert not said(content, device.launch(), "welcome_back_continue")
+
+
+def test_red_flag_instead_of_starting_a_routine(send, content: Content) -> None:
+    reply = Conversation(send).send(intent_request("PointsForComplaintIntent", {"complaint": "numb groin and back pain"}))
+    assert all(words(line) in words(speech_of(reply)) for line in content.safety.emergency_reply)
+
+
+def test_free_text_without_a_red_flag_is_not_one(send, content: Content) -> None:
+    conv = Conversation(send)
+    conv.send(start_intent("seated_lower_back"))
+    reply = conv.send(intent_request("RedFlagIntent", {"symptom": "what is the capital of peru"}))
+    assert said(content, reply, "fallback_in_routine") and reply["response"]["shouldEndSession"] is False
+    reply = conv.send(intent_request("RedFlagIntent", {"symptom": "ouch that one really hurts"}))
+    assert all(words(line) in words(speech_of(reply)) for line in content.safety.pain_during)
+
+
+# ---- pregnancy
+
+
+def steps_in(reply: dict, routine) -> list[str]:
+    """Steps a reply coaches: by their rendered audio (<audio src=...>) or their spoken words."""
+    ssml = speech_of(reply)
+    found = re.findall(rf"/steps/{routine.id}/([a-z0-9_]+?)(?:-\d+)?\.mp3", ssml)
+    spoken = words(ssml)
+    found += [s.id for s in routine.steps if words(s.say[0]) in spoken]
+    return found
+
+
+def walk_dialog(conv: Conversation, content: Content, routine_id: str) -> list[str]:
+    """Start a routine in dialog mode and say next to the end; the step ids actually coached."""
+    routine = content.routines[routine_id]
+    spoken_steps: list[str] = []
+    reply = conv.send(start_intent(routine_id))
+    for _ in range(len(routine.steps) + 2):
+        spoken = words(speech_of(reply))
+        spoken_steps += [sid for sid in steps_in(reply, routine) if sid not in spoken_steps]
+        if any(f in spoken for f in prompt_fragments(content, "routine_done")):
+            break
+        reply = conv.send(intent_request("AMAZON.NextIntent"))
+    return spoken_steps
+
+
+def avoided(content: Content, routine_id: str) -> set[str]:
+    return {s.id for s in content.routines[routine_id].steps
+            if s.point and content.points[s.point].pregnancy_contraindicated}
+
+
+@pytest.mark.parametrize("phrase", DATA["pregnant"])
+def test_pregnancy_phrasing_is_remembered_and_respected(phrase: str, send, patterns, content: Content) -> None:
+    for intent, slots in readings(patterns, phrase):
+        user = f"amzn1.ask.account.{hashlib.sha1((phrase + intent + str(slots)).encode()).hexdigest()}"
+        conv = Conversation(send, user_id=user)
+        reply = conv.send(intent_request(intent, slots))
+        assert words(content.safety.pregnancy[0]) in words(speech_of(reply)), (intent, slots, speech_of(reply))
+        steps = walk_dialog(Conversation(send, user_id=user), content, "hand_and_ankle")
+        assert steps and not set(steps) & avoided(content, "hand_and_ankle"), (intent, steps)
+
+
+@pytest.mark.parametrize("mode", ["dialog", "audio_player"])
+def test_no_avoided_point_is_coached_to_a_pregnant_user_in_any_routine(mode: str, send, content: Content) -> None:
+    for routine in content.routines.values():
+        user = f"amzn1.ask.account.PREGNANT-{mode}-{routine.id}"
+        Conversation(send, user_id=user).send(intent_request("PregnancyIntent"))
+        bad = avoided(content, routine.id)
+        if mode == "dialog":
+            conv = Conversation(send, user_id=user)
+            steps = walk_dialog(conv, content, routine.id)
+            if bad and not (set(s.id for s in routine.steps if s.point) - bad):
+                assert steps == [] , routine.id  # nothing but avoided points: not started at all
+                continue
+        else:
+            device = AudioDevice(send, durations(content), user_id=user)
+            device.intent("StartRoutineIntent", {"routine": {"value": "x", "id": routine.id}})
+            device.play_to_end()
+            steps = [Token.parse(t).step_id for t in device.started]
+            if bad and not (set(s.id for s in routine.steps if s.point) - bad):
+                assert steps == [], routine.id
+                continue
+        assert steps, routine.id
+        assert not set(steps) & bad, (routine.id, mode, set(steps) & bad)
+        assert set(steps) == {s.id for s in routine.steps} - bad, (routine.id, mode)
+
+
+def test_pregnancy_said_mid_routine_drops_the_remaining_avoided_points(send, content: Content) -> None:
+    conv = Conversation(send)
+    conv.send(start_intent("hand_and_ankle"))
+    conv.send(intent_request("AMAZON.NoIntent"))            # asked once: not pregnant (then)
+    reply = conv.send(intent_request("PregnancyIntent"))
+    assert words(content.safety.pregnancy[0]) in words(speech_of(reply))
+    routine = content.routines["hand_and_ankle"]
+    heard: list[str] = []
+    for _ in range(len(routine.steps) + 1):
+        reply = conv.send(intent_request("AMAZON.NextIntent"))
+        heard += steps_in(reply, routine)
+        if reply["response"].get("shouldEndSession") or said(content, reply, "routine_done"):
+            break
+    assert heard and not set(heard) & avoided(content, "hand_and_ankle")
+
+
+def test_not_pregnant_clears_the_flag_and_points_return(send, content: Content, db_path: Path) -> None:
+    conv = Conversation(send)
+    conv.send(intent_request("PregnancyIntent"))
+    assert stored_raw(db_path)["pregnant"] is True
+    conv.send(intent_request("NotPregnantIntent"))
+    assert "pregnant" not in stored_raw(db_path)
+    steps = walk_dialog(Conversation(send), content, "hand_and_ankle")
+    assert avoided(content, "hand_and_ankle") <= set(steps)
+
+
+# ---- privacy
+
+
+def stored_raw(db_path: Path, user_id: str = USER_ID) -> dict[str, Any]:
+    key = hashlib.sha256(user_id.encode()).hexdigest()
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT attributes FROM attributes WHERE id = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def test_store_keeps_only_what_is_needed_under_a_hashed_key(send, db_path: Path) -> None:
+    conv = Conversation(send)
+    conv.send(launch_request())
+    conv.send(start_intent("seated_lower_back"))
+    data = stored_raw(db_path)
+    assert data and "pregnant" not in data and "pregnancy_asked" not in data
+    assert set(data) <= {"schema", "prefs", "progress", "disclaimer_heard", "sessions", "last_routine_id"}
+    assert USER_ID.encode() not in db_path.read_bytes()
+
+
+def test_skill_disabled_deletes_the_users_data(send, db_path: Path) -> None:
+    Conversation(send).send(start_intent("seated_lower_back"))
+    other = "amzn1.ask.account.SOMEONE-ELSE"
+    Conversation(send, user_id=other).send(start_intent("seated_lower_back"))
+    assert stored_raw(db_path)
+    reply = send(envelope(skill_disabled(), session=False))
+    assert "outputSpeech" not in reply["response"]
+    assert stored_raw(db_path) == {}
+    assert stored_raw(db_path, other)  # only that user's data
+
+
+def _health_words(texts: list[str]) -> list[str]:
+    out = ["pregnan", "RedFlagIntent", "PregnancyIntent", "NotPregnantIntent", "PainIntent"]
+    for t in texts:
+        out += [w for w in words(t).lower().split() if len(w) > 4]
+    return out
+
+
+def test_logs_hold_no_health_statements(send, caplog: pytest.LogCaptureFixture, content: Content) -> None:
+    phrases = [DATA["red_flags"][0]["say"], DATA["red_flags"][7]["say"], "i'm expecting twins", "that hurts a lot"]
+    with caplog.at_level(logging.DEBUG):
+        conv = Conversation(send)
+        conv.send(start_intent("hand_and_ankle"))
+        conv.send(intent_request("PregnancyIntent"))
+        conv.send(intent_request("SetPositionIntent", {"position": phrases[2]}))
+        conv.send(intent_request("RedFlagIntent", {"symptom": phrases[3]}))
+        conv.send(intent_request("FindPointIntent", {"point": "the point for my fever"}))
+        conv.send(intent_request("RedFlagIntent", {"symptom": phrases[0]}))
+        Conversation(send).send(intent_request("PointsForComplaintIntent", {"complaint": phrases[1]}))
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records).lower()
+    assert caplog.records, "nothing was logged at all"
+    for w in _health_words(phrases + ["fever"]):
+        assert w.lower() not in logged, f"{w!r} appears in the logs"
