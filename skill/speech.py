@@ -149,6 +149,10 @@ def _truncate(body: str, budget: int) -> str:
     last_tag_open = cut.rfind("<")
     if last_tag_open > cut.rfind(">"):
         cut = cut[:last_tag_open]
+    # Nor half an escaped character ("&l" of "&lt;").
+    last_amp = cut.rfind("&")
+    if last_amp > cut.rfind(";"):
+        cut = cut[:last_amp]
     m = None
     for m in re.finditer(r"[.!?](?=\s)", cut):
         pass
