@@ -6,6 +6,7 @@ engine, so the whole module runs in about a minute on two cores."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -103,9 +104,15 @@ class Page:
         self.hosts: set[str] = set()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("request", lambda r: self.hosts.add(r.url.split("/")[2]))
+        self.page.on("request", self._seen)
+        self.sent: list[dict[str, Any]] = []  # envelopes POSTed to the skill endpoint
         self.page.goto(url)
         self.page.wait_for_selector(f"#routine-{ROUTINE}")
+
+    def _seen(self, req: Any) -> None:
+        self.hosts.add(req.url.split("/")[2])
+        if req.method == "POST" and req.url.rstrip("/").count("/") == 2:
+            self.sent.append(json.loads(req.post_data))
 
     def close(self) -> None:
         self.context.close()
@@ -185,6 +192,17 @@ def test_start_a_routine_and_the_step_advances(browser: Any, site: str, content:
         pg.locator("#btn-prev").click()
         pg.wait_for_function("t => document.querySelector('#np-steps li[aria-current=step]')?.textContent === t",
                              arg=steps[0].title)
+        types = [e["request"]["type"] for e in p.sent]
+        assert all(e["context"]["System"]["device"]["supportedInterfaces"] == (
+            {"AudioPlayer": {}} if device == "audioplayer" else {}) for e in p.sent)
+        if pg.locator("#player-audio").get_attribute("src"):
+            # The skill streamed the steps: the page reported playback like a device, buttons included.
+            assert device == "audioplayer"
+            assert "AudioPlayer.PlaybackStarted" in types and "PlaybackController.NextCommandIssued" in types
+            started = [e for e in p.sent if e["request"]["type"] == "AudioPlayer.PlaybackStarted"]
+            assert all("session" not in e and e["request"]["token"] for e in started)
+        else:
+            assert types.count("IntentRequest") >= 3  # start, next, previous
         assert p.errors == []
     finally:
         p.close()
@@ -198,10 +216,10 @@ def still(pg: Any, selector: str) -> None:
 
 
 def audio_playing(pg: Any, src_part: str) -> None:
-    """The coach's audio element is playing this file (its clock moves)."""
+    """The coach's voice (dialog mode) or the routine player (AudioPlayer) plays this file: its clock moves."""
     pg.wait_for_function(
-        "s => { const a = document.querySelector('#coach-audio');"
-        " return a.src.includes(s) && !a.paused && a.currentTime > 0.3; }", arg=src_part)
+        "s => ['#coach-audio', '#player-audio'].some(q => { const a = document.querySelector(q);"
+        " return a.src.includes(s) && !a.paused && a.currentTime > 0.3; })", arg=src_part)
 
 
 def test_routine_player_highlights_the_chapter_under_the_playhead(page: Page, rendered: Path) -> None:

@@ -35,6 +35,7 @@
     queue: [],
     routine: null, // {id, step_id} shown in "Routine" panel
     paused: false,
+    afterClips: null, // what to do when the reply's speech is over (start a stream, resume one)
   };
 
   function userId() {
@@ -245,6 +246,10 @@
         const { understood, view } = await exchange({ say: text });
         if (!view) { log("coach", "(You left the skill.)", heardNote(understood)); stopAll(); return; }
         if (understood && understood.kind === "SessionEndedRequest") stopAll();
+        const intent = understood && understood.intent;
+        if (intent === "AMAZON.PauseIntent" || intent === "AMAZON.StopIntent") setPaused(true);
+        else if (["AMAZON.ResumeIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
+          "StartRoutineIntent"].includes(intent)) setPaused(false);
         showReply(view, heardNote(understood));
       } catch (err) {
         log("error", err.message);
@@ -276,21 +281,38 @@
   }
 
   function showReply(view, note, quiet) {
+    const plays = view.plays || [];
+    const clips = quiet ? [] : (view.segments || []).filter((s) => s.url);
     if (view.text) log("coach", view.text, note || undefined);
-    else if (!quiet) log("coach", "(no speech)", note || undefined);
+    else if (!quiet && !plays.length && !view.stop) log("coach", "(no speech)", note || undefined);
     if (view.step) showStep(view.step[0], view.step[1]);
-    if (view.plays && view.plays.length) {
-      handlePlays(view.plays);
-    } else if (view.stop) {
+    if (view.stop) {
       stopPlayer(true);
+      setPaused(true);
     }
-    if (!quiet) {
-      const clips = (view.segments || []).filter((s) => s.url);
-      if (clips.length) playClips(clips);
+    if (plays.length) {
+      setPaused(false);
+      const first = plays.find((p) => p.behavior === "REPLACE_ALL");
+      if (first && clips.length) {
+        // As on a device: the speech first, then the stream.
+        stopPlayer(true);
+        state.queue = plays.filter((p) => p !== first);
+        playClips(clips, () => startItem(first));
+      } else {
+        handlePlays(plays);
+        if (clips.length) playClips(clips);
+      }
+    } else if (clips.length) {
+      playClips(clips);
     }
-    if (view.end_session !== false && !quiet && !(view.plays && view.plays.length)) {
-      setStatus(view.step ? "" : "The session is closed. Say something to start again.");
+    if (view.end_session !== false && !quiet && !plays.length && !view.step && !state.paused) {
+      setStatus("The session is closed. Say something to start again.");
     }
+  }
+
+  function setPaused(paused) {
+    state.paused = paused;
+    $("#btn-pause").textContent = paused ? "Resume" : "Pause";
   }
 
   // ---------- routine panel ----------
@@ -319,37 +341,47 @@
 
   function setStatus(text) { $("#np-status").textContent = text; }
 
-  // ---------- dialog mode: the reply's audio clips in order ----------
+  // ---------- dialog mode: the reply's audio clips in order, on the voice element ----------
 
   const voice = () => $("#coach-audio");
+  const playerEl = () => $("#player-audio");
 
-  function playClips(clips) {
-    stopPlayer(false);
+  function playClips(clips, then) {
+    const a = playerEl();
+    // Speech ducks the stream: pause it, and pick it up again after (unless the reply replaced it).
+    const interrupted = !then && state.player.token && !a.paused;
+    if (interrupted) a.pause();
     state.clips = clips.slice();
+    state.afterClips = then || (interrupted ? () => a.play().catch(() => {}) : null);
     nextClip();
   }
 
   function nextClip() {
     const clip = state.clips.shift();
-    if (!clip) return;
+    if (!clip) {
+      const after = state.afterClips;
+      state.afterClips = null;
+      if (after) after();
+      return;
+    }
     const a = voice();
-    a.dataset.mode = "dialog";
     a.src = clip.url;
     a.play().catch(() => { /* autoplay refused: the controls are there */ });
   }
 
   function stopAll() {
     state.clips = [];
+    state.afterClips = null;
     const a = voice();
     if (!a.paused) a.pause();
     stopPlayer(false);
   }
 
-  // ---------- AudioPlayer mode: Play directives, events back to the skill ----------
+  // ---------- AudioPlayer mode: Play directives, events back to the skill, on the player element ----------
 
   function currentOffset() {
-    const a = voice();
-    if (a.dataset.mode === "player" && state.player.token) return Math.round(a.currentTime * 1000);
+    const a = playerEl();
+    if (state.player.token && a.src) return Math.round(a.currentTime * 1000);
     return state.player.offset_ms || 0;
   }
 
@@ -360,36 +392,34 @@
       } else if (p.behavior === "REPLACE_ENQUEUED") {
         state.queue = [p];
       } else {
-        state.queue = [];
+        state.queue = plays.filter((q) => q !== p && q.behavior === "ENQUEUE");
         startItem(p);
+        return;
       }
     }
   }
 
   function startItem(item) {
-    const a = voice();
+    const a = playerEl();
     const p = state.player;
-    if (p.token && a.dataset.mode === "player" && !a.paused) {
+    if (p.token && !a.paused) {
       // Replacing what plays: the device reports where it stopped.
       sendEvent("AudioPlayer.PlaybackStopped", { token: p.token, offset_ms: Math.round(a.currentTime * 1000) });
     }
-    state.clips = [];
     Object.assign(p, { token: item.token, url: item.url, offset_ms: item.offset_ms || 0, activity: "BUFFER_UNDERRUN",
       started: false, nearly: false, item });
-    a.dataset.mode = "player";
+    $("#player").hidden = false;
     a.src = item.url;
-    const seek = () => { a.currentTime = (item.offset_ms || 0) / 1000; };
-    if (item.offset_ms) a.addEventListener("loadedmetadata", seek, { once: true });
+    if (item.offset_ms) a.addEventListener("loadedmetadata", () => { a.currentTime = item.offset_ms / 1000; }, { once: true });
     a.play().catch(() => {});
-    state.paused = false;
-    $("#btn-pause").textContent = "Pause";
+    setPaused(false);
     if (item.routine_id && item.step_id) showStep(item.routine_id, item.step_id);
   }
 
   function stopPlayer(report) {
-    const a = voice();
+    const a = playerEl();
     const p = state.player;
-    if (a.dataset.mode !== "player" || !p.token || p.activity === "STOPPED") return;
+    if (!p.token || p.activity === "STOPPED" || p.activity === "FINISHED") return;
     const offset = Math.round(a.currentTime * 1000);
     if (!a.paused) a.pause();
     p.offset_ms = offset;
@@ -410,20 +440,33 @@
     }
   }
 
-  function wireVoice() {
-    const a = voice();
+  function wireAudio() {
+    const v = voice();
+    v.addEventListener("ended", nextClip);
+    v.addEventListener("error", () => { if (v.getAttribute("src")) nextClip(); });
+    const a = playerEl();
     a.addEventListener("playing", () => {
       const p = state.player;
-      if (a.dataset.mode !== "player" || !p.token) return;
+      if (!p.token) return;
       p.activity = "PLAYING";
       if (!p.started) {
         p.started = true;
         sendEvent("AudioPlayer.PlaybackStarted", { token: p.token, offset_ms: Math.round(a.currentTime * 1000) });
       }
     });
+    a.addEventListener("pause", () => {
+      // Paused with the player's own control (not by the skill): report it like a device would.
+      const p = state.player;
+      if (p.token && p.activity === "PLAYING" && !a.ended && !state.clips.length && !state.afterClips) {
+        p.activity = "STOPPED";
+        p.offset_ms = Math.round(a.currentTime * 1000);
+        p.started = false;
+        sendEvent("AudioPlayer.PlaybackStopped", { token: p.token, offset_ms: p.offset_ms });
+      }
+    });
     a.addEventListener("timeupdate", () => {
       const p = state.player;
-      if (a.dataset.mode !== "player" || !p.token) return;
+      if (!p.token) return;
       p.offset_ms = Math.round(a.currentTime * 1000);
       playerChapter(a);
       const left = (a.duration - a.currentTime) * 1000;
@@ -433,26 +476,21 @@
       }
     });
     a.addEventListener("ended", () => {
-      if (a.dataset.mode === "player" && state.player.token) {
-        const p = state.player;
-        const done = p.token;
-        p.activity = "FINISHED";
-        p.offset_ms = Math.round(a.currentTime * 1000);
-        sendEvent("AudioPlayer.PlaybackFinished", { token: done, offset_ms: p.offset_ms });
-        // Play what the skill queued after this one (it waits on the events above).
-        state.chain.then(() => {
-          const i = state.queue.findIndex((q) => !q.expected_previous_token || q.expected_previous_token === done);
-          if (i >= 0) startItem(state.queue.splice(i, 1)[0]);
-        });
-        return;
-      }
-      nextClip();
+      const p = state.player;
+      if (!p.token) return;
+      const done = p.token;
+      p.activity = "FINISHED";
+      p.offset_ms = Math.round(a.currentTime * 1000);
+      sendEvent("AudioPlayer.PlaybackFinished", { token: done, offset_ms: p.offset_ms });
+      // Play what the skill queued after this one (it may arrive in reply to the events above).
+      state.chain.then(() => {
+        const i = state.queue.findIndex((q) => !q.expected_previous_token || q.expected_previous_token === done);
+        if (i >= 0) startItem(state.queue.splice(i, 1)[0]);
+      });
     });
     a.addEventListener("error", () => {
-      if (a.dataset.mode === "player" && state.player.token) {
+      if (state.player.token && a.getAttribute("src")) {
         sendEvent("AudioPlayer.PlaybackFailed", { token: state.player.token, offset_ms: currentOffset() });
-      } else {
-        nextClip();
       }
     });
   }
@@ -468,35 +506,31 @@
   }
 
   function audioPlayerActive() {
-    return audioPlayerDevice() && voice().dataset.mode === "player" && Boolean(state.player.token);
+    return audioPlayerDevice() && Boolean(state.player.token) && state.player.activity !== "FINISHED";
   }
 
   function wireControls() {
+    const quiet = () => { state.clips = []; state.afterClips = null; voice().pause(); };
     $("#btn-next").addEventListener("click", () => {
+      quiet();
       if (audioPlayerActive()) sendEvent("PlaybackController.NextCommandIssued");
-      else { state.clips = []; voice().pause(); sendIntent("AMAZON.NextIntent"); }
+      else sendIntent("AMAZON.NextIntent");
     });
     $("#btn-prev").addEventListener("click", () => {
+      quiet();
       if (audioPlayerActive()) sendEvent("PlaybackController.PreviousCommandIssued");
-      else { state.clips = []; voice().pause(); sendIntent("AMAZON.PreviousIntent"); }
+      else sendIntent("AMAZON.PreviousIntent");
     });
     $("#btn-pause").addEventListener("click", () => {
-      const btn = $("#btn-pause");
       if (!state.paused) {
-        state.paused = true;
-        btn.textContent = "Resume";
-        if (audioPlayerActive()) {
-          // A device button: the skill answers with AudioPlayer.Stop, and the player reports where it stopped.
-          sendEvent("PlaybackController.PauseCommandIssued").then(() => stopPlayer(true));
-        } else {
-          state.clips = [];
-          voice().pause();
-          sendIntent("AMAZON.PauseIntent");
-        }
+        setPaused(true);
+        quiet();
+        // A device button: the skill answers with AudioPlayer.Stop; in dialog mode, the pause intent.
+        if (audioPlayerActive()) sendEvent("PlaybackController.PauseCommandIssued");
+        else sendIntent("AMAZON.PauseIntent");
       } else {
-        state.paused = false;
-        btn.textContent = "Pause";
-        if (audioPlayerDevice() && state.player.token) sendEvent("PlaybackController.PlayCommandIssued");
+        setPaused(false);
+        if (audioPlayerActive()) sendEvent("PlaybackController.PlayCommandIssued");
         else sendIntent("AMAZON.ResumeIntent");
       }
     });
@@ -518,7 +552,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    wireVoice();
+    wireAudio();
     wireControls();
     wireForm();
     loadCatalog().catch((err) => {
