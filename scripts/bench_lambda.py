@@ -101,7 +101,7 @@ def bench_requests(rounds: int, db_dir: Path, profile: bool) -> dict[str, Any]:
     t_hello: list[float] = []
     clock = time.perf_counter
     for r in range(rounds):
-        for a, b in zip(mix, base):
+        for a, b in zip(mix, base, strict=True):
             ea, eb = json.loads(a), json.loads(b)  # Lambda parses the event before the handler runs
             order = ((ours, ea, t_ours), (hello, eb, t_hello))
             for fn, event, out in (order if r % 2 == 0 else order[::-1]):

@@ -406,5 +406,5 @@ def fuzz_manifest(content: Any) -> dict[str, Any]:
     return {"format": 1, "content_version": content.version, "engine": "fuzz", "files": files}
 
 
-__all__ = ["KNOWN_BUGS", "SKILL_ID", "check_reply", "reply_problems", "envelopes", "fuzz_manifest", "garbage", "raw_events", "requests",
-           "scaled", "texts", "well_formed_envelopes"]
+__all__ = ["KNOWN_BUGS", "SKILL_ID", "check_reply", "envelopes", "fuzz_manifest", "garbage", "raw_events",
+           "reply_problems", "requests", "scaled", "texts", "well_formed_envelopes"]

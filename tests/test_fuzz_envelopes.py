@@ -106,7 +106,8 @@ player_steps = st.lists(st.one_of(audio_player_events(), playback_commands, MEDI
 
 @settings(max_examples=scaled(60))
 @given(steps=player_steps, user=st.integers(0, 3), audio_player=st.booleans())
-def test_audio_player_events_in_any_order(skill_env: SkillEnv, steps: list[dict], user: int, audio_player: bool) -> None:
+def test_audio_player_events_in_any_order(skill_env: SkillEnv, steps: list[dict], user: int,
+                                          audio_player: bool) -> None:
     """Playback events, commands and media intents in random order for one user, with garbage tokens."""
     for req in steps:
         silent = req["type"].startswith(("AudioPlayer.", "PlaybackController."))

@@ -43,17 +43,22 @@ def _problems(reply: dict, body: dict, about: str) -> list[str]:
 SPEAKS, NO_XML, TOO_BIG = "must not speak", "does not parse as XML", "bytes (>"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: skill/app.py handle_event answers an envelope it cannot "
-                   "check or deserialize with the spoken error_response even for SessionEnded, AudioPlayer, "
-                   "PlaybackController and System events, which must get a reply without speech")
+def bug(reason: str) -> pytest.MarkDecorator:
+    """A known bug: the test must fail with an AssertionError until the fix lands."""
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: " + reason)
+
+
+@bug("skill/app.py handle_event answers an envelope it cannot "
+     "check or deserialize with the spoken error_response even for SessionEnded, AudioPlayer, "
+     "PlaybackController and System events, which must get a reply without speech")
 @pytest.mark.parametrize("case", SILENT_CASES)
 def test_silent_request_gets_no_apology(lambda_transport: Any, case: str) -> None:
     body = SILENT_CASES[case]
     assert _problems(lambda_transport(body), body, SPEAKS) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: skill/web/app.py answers a dispatch failure with the spoken "
-                   "error_response even for SessionEnded, AudioPlayer and System events")
+@bug("skill/web/app.py answers a dispatch failure with the spoken "
+     "error_response even for SessionEnded, AudioPlayer and System events")
 @pytest.mark.parametrize("case", [c for c in SILENT_CASES if "no-context" not in c])
 def test_silent_request_gets_no_apology_over_http(flask_client: Any, case: str) -> None:
     body = SILENT_CASES[case]
@@ -71,9 +76,9 @@ def test_silent_cases_are_answered_silently_when_well_formed(lambda_transport: A
         assert reply_problems(lambda_transport(body), body["request"]["type"]) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: user text (slot values) is echoed into SSML without removing "
-                   "characters XML 1.0 forbids (C0 controls, lone surrogates), so the SSML does not parse "
-                   "(skill/speech.py escape(), used by the UnknownPoint/UnknownComplaint replies)")
+@bug("user text (slot values) is echoed into SSML without removing "
+     "characters XML 1.0 forbids (C0 controls, lone surrogates), so the SSML does not parse "
+     "(skill/speech.py escape(), used by the UnknownPoint/UnknownComplaint replies)")
 @pytest.mark.parametrize("intent,slot,value", [
     ("FindPointIntent", "point", "bladder\x01"),
     ("PointsForComplaintIntent", "complaint", "knee\x1b pain"),
@@ -85,18 +90,18 @@ def test_slot_text_with_xml_illegal_characters_keeps_ssml_valid(lambda_transport
     assert _problems(lambda_transport(body), body, NO_XML) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: an unrecognised slot value is spoken back whole (up to the "
-                   "8,000-character speech cap) and stored again in sessionAttributes.last_speech, so a long "
-                   "non-ASCII value makes the response several times Alexa's 24 KB limit")
+@bug("an unrecognised slot value is spoken back whole (up to the "
+     "8,000-character speech cap) and stored again in sessionAttributes.last_speech, so a long "
+     "non-ASCII value makes the response several times Alexa's 24 KB limit")
 @pytest.mark.parametrize("intent,slot", [("FindPointIntent", "point"), ("PointsForComplaintIntent", "complaint")])
 def test_huge_slot_text_keeps_the_response_under_24_kb(lambda_transport: Any, intent: str, slot: str) -> None:
     body = envelope(intent_request(intent, {slot: "背中" * 20_000}))
     assert _problems(lambda_transport(body), body, TOO_BIG) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: skill/speech.py _truncate() cuts SSML "
-                   "at the 8,000-character cap without regard to entities, leaving e.g. a bare '&' from '&lt;' "
-                   "before </speak>, so the SSML does not parse")
+@bug("skill/speech.py _truncate() cuts SSML "
+     "at the 8,000-character cap without regard to entities, leaving e.g. a bare '&' from '&lt;' "
+     "before </speak>, so the SSML does not parse")
 def test_long_speech_is_not_cut_inside_an_entity(lambda_transport: Any) -> None:
     body = envelope(intent_request("FindPointIntent", {"point": "<" * 3000}))
     assert _problems(lambda_transport(body), body, NO_XML) == []
