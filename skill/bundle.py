@@ -41,7 +41,9 @@ FORBIDDEN_MODULES = frozenset({
 })
 # Parts of the `skill` package that never ship: render/web pull the modules above, the
 # rest are maintainer tools (this file, S3 publishing) that the handler never imports.
-EXCLUDED_FROM_PACKAGE = ("render", "web", "bundle.py", "publish.py")
+# Maintainer and local-try-out modules: never needed by lambda_handler.
+EXCLUDED_FROM_PACKAGE = ("render", "web", "bundle.py", "publish.py", "chat.py", "local_client.py",
+                         "nlu.py", "cli.py")
 
 # Lambda quotas: 250 MB unzipped (code + layers); 50 MB zipped for a direct upload.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024

@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "render": ("skill.render.cli", "run", "render prompt audio and downloadable routines"),
     "build-model": ("skill.model_builder", "run", "write skill-package/ from content"),
     "publish-audio": ("skill.publish", "run", "upload changed audio to an S3 bucket"),
+    "chat": ("skill.chat", "run", "talk to the skill in a terminal"),
 }
 
 
@@ -43,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--dry-run", action="store_true", help="list what would be uploaded")
     publish.add_argument("--delete", action="store_true",
                          help="delete objects under the prefix that are no longer rendered")
+
+    chat = sub.add_parser("chat", help=COMMANDS["chat"][2])
+    chat.add_argument("--url", default=None,
+                      help="talk to a running `acupressure serve --no-verify` at this URL "
+                           "(default: run the skill in this process)")
+    chat.add_argument("--user", default=None,
+                      help="who is talking: progress is kept per user (default: your login name)")
     return parser
 
 
