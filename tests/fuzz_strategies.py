@@ -96,8 +96,28 @@ intents = st.one_of(targeted_intents,
                     st.builds(intent_request, intent_names,
                               st.dictionaries(st.sampled_from(SLOT_NAMES), slot_values, max_size=3)))
 
+
+@st.composite
+def crafted_tokens(draw: st.DrawFn) -> str:
+    """Tokens in the skill's own format (skill.audioplayer.Token) with parts right, stale or wrong."""
+    from skill.audioplayer import TOKEN_PREFIX, TOKEN_SEP, VERSION_CHARS
+    from skill.content import default_content
+
+    content = default_content()
+    routine = draw(st.sampled_from(sorted(content.routines.values(), key=lambda r: r.id)))
+    index = draw(st.one_of(st.integers(0, len(routine.steps) + 1), st.sampled_from([-1, 10**30])))
+    step = routine.steps[min(max(index, 0), len(routine.steps) - 1)].id
+    parts = [TOKEN_PREFIX, content.version[:VERSION_CHARS], routine.id, str(index), step,
+             str(draw(st.sampled_from((0, *HOLD_CHOICES_S))))]
+    if draw(st.booleans()):  # break one part: stale version, other routine or step, garbage
+        at = draw(st.integers(0, len(parts) - 1))
+        parts[at] = draw(st.one_of(st.sampled_from(["stale0000000", "full_routine", "rest", "", "9" * 40]),
+                                   unicode_text))
+    return TOKEN_SEP.join(parts)
+
+
 tokens = st.one_of(st.sampled_from(["", "full_routine", "full_routine:1", "seated_lower_back/step-2",
-                                    "x" * 2000]), texts, garbage)
+                                    "x" * 2000]), texts, garbage, crafted_tokens())
 offsets = st.one_of(st.integers(-10**12, 10**12), st.sampled_from([0, 60_000, -1]), garbage)
 AUDIO_EVENTS = ["PlaybackStarted", "PlaybackFinished", "PlaybackStopped", "PlaybackNearlyFinished",
                 "PlaybackFailed"]
@@ -153,14 +173,24 @@ session_attributes = st.one_of(
     st.dictionaries(unicode_text, garbage, max_size=3))
 
 
+# context.AudioPlayer as a device reports it (token, offset, activity), right or wrong.
+player_contexts = st.fixed_dictionaries({
+    "token": st.one_of(crafted_tokens(), tokens),
+    "offsetInMilliseconds": offsets,
+    "playerActivity": st.sampled_from(["PLAYING", "PAUSED", "STOPPED", "FINISHED", "IDLE", "BUFFER_UNDERRUN",
+                                       "?"])})
+
+
 @st.composite
 def well_formed_envelopes(draw: st.DrawFn, request_strategy: st.SearchStrategy = requests) -> dict[str, Any]:
     """A complete envelope from the shared builder, with a drawn request and surroundings."""
     req = draw(request_strategy)
     no_session = req["type"].startswith(("AudioPlayer.", "PlaybackController.")) and draw(st.booleans())
+    audio_player = draw(st.booleans())
+    player = draw(st.one_of(st.none(), player_contexts)) if audio_player else None
     return envelope(req, user_id=draw(users), session=not no_session, new=draw(st.booleans()),
-                    session_attributes=draw(session_attributes), audio_player=draw(st.booleans()),
-                    locale=draw(st.sampled_from(["en-US", "en-GB", "de-DE", ""])))
+                    session_attributes=draw(session_attributes), audio_player=audio_player,
+                    locale=draw(st.sampled_from(["en-US", "en-GB", "de-DE", ""])), player=player)
 
 
 def _paths(node: Any, path: tuple = ()) -> Iterator[tuple]:
@@ -355,24 +385,21 @@ def _is_illegal_echo(problem: str, body: Any, reply: Any) -> bool:
 
 
 def _is_huge_echo(problem: str, body: Any, reply: Any) -> bool:
-    """Over 24 KB because a huge string from the request is spoken back."""
+    """Over 24 KB because a huge string from the request (a slot value, or the last reply's speech
+    carried in the session attributes) comes back in the reply."""
     from skill.speech import escape
 
-    spoken = _speech(reply)
-    return problem.startswith("response is ") and any(
-        len(s) > 1000 and escape(s[:20]) in spoken for s in _strings(body))
-
-
-def _is_split_entity(problem: str, body: Any, reply: Any) -> bool:
-    """Speech cut at the 8,000-character cap in the middle of an entity such as &lt;."""
-    return "does not parse as XML" in problem and bool(re.search(r"&[#0-9a-zA-Z]*</speak>$", _speech(reply)))
+    if not problem.startswith("response is "):
+        return False
+    returned = list(_strings(reply))
+    return any(len(s) > 1000 and any(s[:20] in r or escape(s[:20]) in r for r in returned)
+               for s in _strings(body))
 
 
 KNOWN_BUGS: dict[str, Any] = {
-    "test_long_speech_is_not_cut_inside_an_entity": _is_split_entity,
     "test_silent_request_gets_no_apology": _is_apology,  # and ..._over_http (skill/web/app.py)
     "test_slot_text_with_xml_illegal_characters_keeps_ssml_valid": _is_illegal_echo,
-    "test_huge_slot_text_keeps_the_response_under_24_kb": _is_huge_echo,
+    "test_huge_slot_text_keeps_the_response_under_24_kb": _is_huge_echo,  # and ..._carried_into_the_next_turn
 }
 
 
@@ -406,5 +433,5 @@ def fuzz_manifest(content: Any) -> dict[str, Any]:
     return {"format": 1, "content_version": content.version, "engine": "fuzz", "files": files}
 
 
-__all__ = ["KNOWN_BUGS", "SKILL_ID", "check_reply", "envelopes", "fuzz_manifest", "garbage", "raw_events",
-           "reply_problems", "requests", "scaled", "texts", "well_formed_envelopes"]
+__all__ = ["KNOWN_BUGS", "SKILL_ID", "check_reply", "crafted_tokens", "envelopes", "fuzz_manifest", "garbage",
+           "raw_events", "reply_problems", "requests", "scaled", "texts", "well_formed_envelopes"]

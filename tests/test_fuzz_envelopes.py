@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from envelopes import SKILL_ID, Conversation, envelope, intent_request, launch_r
 from fuzz_strategies import (
     audio_player_events,
     check_reply,
+    crafted_tokens,
     envelopes,
     fuzz_manifest,
     intents,
@@ -27,9 +29,10 @@ from fuzz_strategies import (
     requests,
     scaled,
     slot_values,
+    tokens,
     well_formed_envelopes,
 )
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from skill.content import default_content
@@ -100,20 +103,37 @@ MEDIA_INTENTS = st.sampled_from(["AMAZON.PauseIntent", "AMAZON.ResumeIntent", "A
                                  "AMAZON.LoopOnIntent", "AMAZON.ShuffleOnIntent", "AMAZON.StopIntent"])
 routine_starts = st.builds(lambda rid: intent_request("StartRoutineIntent", {"routine": {"value": rid, "id": rid}}),
                            st.sampled_from(["full_routine", "seated_lower_back", "mindfulness", "partner", "nope"]))
-player_steps = st.lists(st.one_of(audio_player_events(), playback_commands, MEDIA_INTENTS.map(intent_request),
-                                  routine_starts, st.just(launch_request())), min_size=2, max_size=12)
+player_steps = st.one_of(audio_player_events(), playback_commands, MEDIA_INTENTS.map(intent_request),
+                         routine_starts, st.just(launch_request()))
 
 
 @settings(max_examples=scaled(60))
-@given(steps=player_steps, user=st.integers(0, 3), audio_player=st.booleans())
-def test_audio_player_events_in_any_order(skill_env: SkillEnv, steps: list[dict], user: int,
-                                          audio_player: bool) -> None:
-    """Playback events, commands and media intents in random order for one user, with garbage tokens."""
-    for req in steps:
+@given(data=st.data(), count=st.integers(2, 12))
+def test_audio_player_events_in_any_order(skill_env: SkillEnv, data: st.DataObject, count: int) -> None:
+    """Playback events, commands and media intents in random order for one new user on an
+    AudioPlayer device. Events carry a token the skill issued earlier (latest or older), one in its
+    format with parts wrong or stale, or garbage; context.AudioPlayer likewise."""
+    user = uuid.uuid4()  # fresh stored state, so a failing sequence replays the same way
+    issued: list[str] = []
+    for _ in range(count):
+        req = dict(data.draw(player_steps, label="request"))
+        choices = [st.sampled_from(issued)] * 2 if issued else []
+        token = data.draw(st.one_of(*choices, crafted_tokens(), tokens), label="token")
+        if req["type"].startswith("AudioPlayer."):
+            req["token"] = token
         silent = req["type"].startswith(("AudioPlayer.", "PlaybackController."))
-        body = envelope(req, user_id=f"amzn1.ask.account.PLAYER{user}", session=not silent,
-                        audio_player=audio_player)
-        check_reply(_handle(skill_env, body), req["type"], body=body, durations=skill_env.durations)
+        player = {"token": token, "offsetInMilliseconds": data.draw(st.integers(0, 300_000), label="offset"),
+                  "playerActivity": data.draw(st.sampled_from(["PLAYING", "STOPPED", "PAUSED"]), label="activity")}
+        body = envelope(req, user_id=f"amzn1.ask.account.PLAYER-{user}", session=not silent, audio_player=True,
+                        player=player if data.draw(st.booleans(), label="with player context") else None)
+        reply = _handle(skill_env, body)
+        check_reply(reply, req["type"], body=body, durations=skill_env.durations)
+        for d in reply["response"].get("directives") or []:
+            if d.get("type") == "AudioPlayer.Play":
+                issued.append(d["audioItem"]["stream"]["token"])
+                event("Play directive issued")
+                if token in issued[:-1]:
+                    event("event with an issued token answered by Play")
 
 
 conversation_turns = st.lists(st.one_of(intents, routine_starts, MEDIA_INTENTS.map(intent_request),
@@ -127,11 +147,16 @@ conversation_turns = st.lists(st.one_of(intents, routine_starts, MEDIA_INTENTS.m
 @given(turns=conversation_turns, audio_player=st.booleans())
 def test_conversations_carry_session_state_safely(skill_env: SkillEnv, turns: list[dict], audio_player: bool) -> None:
     """Whole sessions: each reply's session attributes come back in the next request, as Alexa does."""
-    convo = Conversation(lambda body: _handle(skill_env, body), user_id="amzn1.ask.account.CONVO",
-                         audio_player=audio_player)
+    sent: list[dict] = []
+
+    def transport(body: dict) -> dict:
+        sent.append(body)
+        return _handle(skill_env, body)
+
+    convo = Conversation(transport, user_id=f"amzn1.ask.account.CONVO-{uuid.uuid4()}", audio_player=audio_player)
     for req in turns:
         reply = convo.send(req)
-        check_reply(reply, req["type"], body=req, durations=skill_env.durations)
+        check_reply(reply, req["type"], body=sent[-1], durations=skill_env.durations)
 
 
 # --- the HTTP layer ----------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from envelopes import envelope, intent_request
-from fuzz_strategies import KNOWN_BUGS, reply_problems
+from envelopes import Conversation, envelope, intent_request
+from fuzz_strategies import KNOWN_BUGS, fuzz_manifest, reply_problems
+
+from skill.audio_manifest import Manifest
 
 # Requests that Alexa sends without expecting speech, each made undecodable by the ASK SDK model in
 # a small way (an enum value or a field type it does not know), or lacking context.System.
@@ -99,10 +101,24 @@ def test_huge_slot_text_keeps_the_response_under_24_kb(lambda_transport: Any, in
     assert _problems(lambda_transport(body), body, TOO_BIG) == []
 
 
-@bug("skill/speech.py _truncate() cuts SSML "
-     "at the 8,000-character cap without regard to entities, leaving e.g. a bare '&' from '&lt;' "
-     "before </speak>, so the SSML does not parse")
+@bug("the last reply's speech (an echoed slot value of up to 8,000 characters) is kept in "
+     "sessionAttributes.last_speech and comes back in the next turn's response, which then exceeds 24 KB "
+     "though the next request is ordinary (found by the long fuzz profile)")
+def test_huge_echo_is_not_carried_into_the_next_turn(make_app: Any, content: Any) -> None:
+    """With rendered audio the routine starts as an AudioPlayer stream, whose reply keeps the
+    session attributes it was sent."""
+    app = make_app(manifest=Manifest.from_dict(fuzz_manifest(content)))
+    convo = Conversation(app.handle_event, audio_player=True)
+    convo.intent("FindPointIntent", {"point": "😀" * 5000})
+    sent = envelope(intent_request("StartRoutineIntent", {"routine": {"value": "full routine", "id": "full_routine"}}),
+                    session_attributes=convo.attributes, audio_player=True)
+    reply = app.handle_event(sent)
+    assert any(d["type"] == "AudioPlayer.Play" for d in reply["response"].get("directives", []))
+    assert _problems(reply, sent, TOO_BIG) == []
+
+
 def test_long_speech_is_not_cut_inside_an_entity(lambda_transport: Any) -> None:
+    """Fixed in 3366103 (skill/speech.py _truncate cut '&lt;' in half at the 8,000-character cap)."""
     body = envelope(intent_request("FindPointIntent", {"point": "<" * 3000}))
     assert _problems(lambda_transport(body), body, NO_XML) == []
 
