@@ -198,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per-request median: acupressure {ms(mo)}, hello-world {ms(mh)}, ratio {mo / mh:.2f} (aim <= {AIM})")
     print(f"per-request mean: acupressure {ms(ao)}, hello-world {ms(ah)}, ratio {ao / ah:.2f}; "
           f"p90 {ms(q(req['ours']))} vs {ms(q(req['hello']))}; n={req['n']} each")
+    labels = [label for label, _ in mix_envelopes(0)]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            continue
+        idx = [j for j in range(len(req["ours"])) if labels[j % len(labels)] == label]
+        lo = statistics.median(req["ours"][j] for j in idx)
+        lh = statistics.median(req["hello"][j] for j in idx)
+        print(f"  {label:<22} acupressure {ms(lo)}, hello-world {ms(lh)}, ratio {lo / lh:.2f}")
     io_, ih = statistics.median(imp["ours"]), statistics.median(imp["hello"])
     wo, wh = statistics.median(imp["ours_wall"]), statistics.median(imp["hello_wall"])
     print(f"cold import median of {imports}: acupressure {ms(io_)}, hello-world {ms(ih)}, ratio {io_ / ih:.2f} "
