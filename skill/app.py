@@ -148,13 +148,32 @@ def invoke(skill: CustomSkill, body: dict[str, Any]) -> dict[str, Any]:
     return skill.serializer.serialize(response)
 
 
+# Only these requests may be answered with speech; AudioPlayer, PlaybackController, system events and
+# SessionEnded get an empty reply even when they cannot be handled.
+SPEAKABLE_TYPES = frozenset({"LaunchRequest", "IntentRequest", "Connections.Response", "CanFulfillIntentRequest"})
+
+
+def _declared_type(event: Any) -> str | None:
+    request = event.get("request") if isinstance(event, dict) else None
+    rtype = request.get("type") if isinstance(request, dict) else None
+    return rtype if isinstance(rtype, str) else None
+
+
+def failure_response(app: App, event: Any) -> dict[str, Any]:
+    """An apology where speech is allowed, else an empty reply."""
+    rtype = _declared_type(event)
+    if rtype is not None and rtype not in SPEAKABLE_TYPES:
+        return empty_response()
+    return error_response(app.deps.prompts)
+
+
 def handle_event(app: App, event: Any) -> dict[str, Any]:
     """Lambda entry: any event gets a valid Alexa reply; malformed input is logged, never raised."""
     try:
         rtype = check_envelope(event)
     except MalformedRequest as exc:
         log.warning("malformed request: %s", exc)
-        return error_response(app.deps.prompts)
+        return failure_response(app, event)
     if rtype not in KNOWN_REQUEST_TYPES:
         log.info("unknown request type %r; empty reply", rtype)
         return empty_response()
@@ -166,4 +185,4 @@ def handle_event(app: App, event: Any) -> dict[str, Any]:
         return invoke(app.skill, event)
     except Exception:  # deserialization of odd-but-typed input, or a failure outside handlers
         log.exception("request could not be dispatched")
-        return error_response(app.deps.prompts)
+        return failure_response(app, event)

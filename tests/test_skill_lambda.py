@@ -51,3 +51,14 @@ def test_audio_player_event_gets_no_speech(lambda_transport) -> None:
     reply = lambda_transport(envelope({"type": "AudioPlayer.PlaybackStopped", "token": "t",
                                        "offsetInMilliseconds": 5}, session=False))
     assert "outputSpeech" not in reply["response"]
+
+
+@pytest.mark.parametrize("event", [
+    envelope({"type": "AudioPlayer.PlaybackStopped", "token": "t", "offsetInMilliseconds": "12.5s"}, session=False),
+    envelope({"type": "SessionEndedRequest", "reason": "NEW_REASON"}),
+    {"version": "1.0", "context": {}, "request": {"type": "PlaybackController.NextCommandIssued"}},
+])
+def test_undecodable_silent_event_gets_no_speech(lambda_transport, event) -> None:
+    """Events that must not speak stay silent even when they cannot be read (no spoken apology)."""
+    reply = lambda_transport(event)
+    assert reply["version"] == "1.0" and "outputSpeech" not in reply.get("response", {})
