@@ -178,7 +178,8 @@ def _check_http(status: int, data: bytes, sent: bytes, body: Any, durations: dic
         return
     assert status in (200, 400), (status, data[:300])
     if status == 200:
-        check_reply(json.loads(data), _type(body), body=body, durations=durations, size=len(data))
+        check_reply(json.loads(data), _type(body), body=body, transport="http", durations=durations,
+                    size=len(data))
 
 
 @settings(max_examples=scaled(120))
