@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the AWS Lambda bundle: build/lambda/ and build/lambda.zip (see docs/DEPLOY.md)."""
+"""Build the AWS Lambda bundle: build/lambda/ and build/lambda.zip (see README.md, "Deploy to AWS")."""
 
 import sys
 from pathlib import Path

@@ -213,7 +213,7 @@ def skill_manifest(content: Content) -> dict[str, Any]:
         # Daily practice reminders (Reminders API); asked for by voice, or by a card in the app.
         "permissions": [{"name": REMINDERS_SCOPE}],
         # Disabling the skill deletes the user's data. Deploying sets events.endpoint to the same
-        # endpoint as apis.custom.endpoint (see docs/DEPLOY.md).
+        # endpoint as apis.custom.endpoint (see README.md, "Deploy to AWS").
         "events": {"subscriptions": [{"eventName": "SKILL_DISABLED"}]},
         "privacyAndCompliance": {
             "allowsPurchases": False,

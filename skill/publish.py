@@ -198,7 +198,7 @@ def _explain(exc: Exception, bucket: str) -> str:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in {"404", "NoSuchBucket"}:
             return (f"bucket {bucket!r} does not exist: use the AudioBucketName output "
-                    "of the CloudFormation stack (see docs/DEPLOY.md)")
+                    "of the CloudFormation stack (see the README, section 'Deploy to AWS')")
         if code in {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
             return (f"access to bucket {bucket!r} denied ({code}): check the credentials "
                     "and that they may write to the bucket")
