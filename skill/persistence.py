@@ -10,9 +10,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +36,14 @@ DYNAMODB_CREATE_ENV = "ACUPRESSURE_DYNAMODB_CREATE"
 DYNAMODB_ENDPOINT_ENV = "ACUPRESSURE_DYNAMODB_ENDPOINT"
 DEFAULT_DB = Path(__file__).resolve().parents[1] / "var" / "acupressure.sqlite3"
 PROFILE_SCHEMA = 1
+# The whole reply must arrive within about 8 s: a locked SQLite file waits at most this long per call
+# (a failed load skips the save, so one request waits at most for a load, or for a load and a save).
+SQLITE_BUSY_TIMEOUT_S = 1.5
+# A dead or black-holed DynamoDB endpoint must fail within the budget too: per call at most
+# attempts x (connect + read) plus one short backoff, about 6 s.
+DYNAMODB_CONNECT_TIMEOUT_S = 1.0
+DYNAMODB_READ_TIMEOUT_S = 1.5
+DYNAMODB_MAX_ATTEMPTS = 2
 
 
 def user_id(envelope: RequestEnvelope) -> str | None:
@@ -54,6 +64,21 @@ def hashed_user_key(envelope: RequestEnvelope) -> str:
     if not uid:
         raise PersistenceException("request has no userId")
     return hashlib.sha256(uid.encode("utf-8")).hexdigest()
+
+
+def describe(exc: BaseException) -> str:
+    """A storage failure for the log: exception classes and driver messages, never the stored data."""
+    parts = [type(exc).__name__]
+    # The ASK SDK's DynamoDB adapter wraps the boto error as text: keep only its class name.
+    wrapped = re.search(r"Exception of type (\w+)", str(exc))
+    if wrapped:
+        parts.append(wrapped.group(1))
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):
+        parts.append(f"{type(cause).__name__}: {cause}")
+    elif cause is not None:
+        parts.append(type(cause).__name__)
+    return " <- ".join(parts)
 
 
 def _plain(value: Any) -> Any:
@@ -132,23 +157,44 @@ class Profile:
 class SQLiteAdapter(AbstractPersistenceAdapter):
     """Persistence in one SQLite file (embedded; safe across threads: one connection per call)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, timeout_s: float = SQLITE_BUSY_TIMEOUT_S):
         self.path = Path(path)
+        self.timeout_s = timeout_s
+        self._ready = False
+        try:
+            self._prepare()
+        except (OSError, sqlite3.Error) as exc:
+            # An unusable file at cold start must not stop the container (a crash loop); every
+            # request tries again, and gets a spoken reply while storage is down.
+            log.error("SQLite store not ready, will retry: %s: %s", type(exc).__name__, exc)
+
+    def _prepare(self) -> None:
+        """Create the directory, WAL mode and the table once; retried until it succeeds."""
+        if self._ready:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with closing(self._connect()) as db, db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS attributes ("
                 " id TEXT PRIMARY KEY, attributes TEXT NOT NULL, updated_at REAL NOT NULL)"
             )
+        self._ready = True
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=5.0)
+        return sqlite3.connect(self.path, timeout=self.timeout_s)
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self._prepare()
+        except OSError as exc:
+            raise sqlite3.OperationalError(f"cannot open the store: {type(exc).__name__}") from exc
+        return self._connect()
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         key = hashed_user_key(request_envelope)
         try:
-            with self._connect() as db:
+            with closing(self._open()) as db:
                 row = db.execute("SELECT attributes FROM attributes WHERE id = ?", (key,)).fetchone()
         except sqlite3.Error as exc:
             raise PersistenceException(f"SQLite read failed: {exc}") from exc
@@ -164,7 +210,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         key = hashed_user_key(request_envelope)
         try:
-            with self._connect() as db:
+            with closing(self._open()) as db, db:
                 db.execute(
                     "INSERT INTO attributes (id, attributes, updated_at) VALUES (?, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET attributes = excluded.attributes,"
@@ -177,7 +223,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         key = hashed_user_key(request_envelope)
         try:
-            with self._connect() as db:
+            with closing(self._open()) as db, db:
                 db.execute("DELETE FROM attributes WHERE id = ?", (key,))
         except sqlite3.Error as exc:
             raise PersistenceException(f"SQLite delete failed: {exc}") from exc
@@ -188,16 +234,23 @@ def dynamodb_adapter(table: str, *, create_table: bool = False, endpoint_url: st
     """The ASK SDK's DynamoDB adapter, keyed by the hashed userId (imports boto3 only when used)."""
     import boto3
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+    from botocore.config import Config as BotoConfig
 
-    resource = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region_name)
-    return DynamoDbAdapter(
-        table_name=table,
-        partition_key_name="id",
-        attribute_name="attributes",
-        create_table=create_table,
-        partition_keygen=hashed_user_key,
-        dynamodb_resource=resource,
-    )
+    config = BotoConfig(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S, read_timeout=DYNAMODB_READ_TIMEOUT_S,
+                        retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"})
+    resource = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region_name, config=config)
+
+    def adapter(create: bool) -> DynamoDbAdapter:
+        return DynamoDbAdapter(table_name=table, partition_key_name="id", attribute_name="attributes",
+                               create_table=create, partition_keygen=hashed_user_key, dynamodb_resource=resource)
+
+    if create_table:
+        try:
+            return adapter(True)
+        except PersistenceException as exc:
+            # DynamoDB down at cold start: serve anyway (each request gets a reply); no crash loop.
+            log.error("DynamoDB table not created, continuing: %s", describe(exc))
+    return adapter(False)
 
 
 def adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter:

@@ -8,8 +8,9 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.errors import SkillError
+from skill.errors import NoRoutineInProgress, SkillError, StorageError
 from skill.handlers.base import Deps, reply, request_type, silent
+from skill.handlers.interceptors import storage_failed
 from skill.speech import Speech
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ class SkillErrorHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         assert isinstance(exception, SkillError)
+        if isinstance(exception, NoRoutineInProgress) and storage_failed(handler_input):
+            # There may well be a routine: we just could not read it. Say so, rather than "none".
+            exception = StorageError()
         # The class only: its fields hold the user's words, which may be health statements.
         log.info("skill error: %s", type(exception).__name__)
         if request_type(handler_input) not in SPEAKABLE:

@@ -11,24 +11,35 @@ from ask_sdk_model import Response
 
 from skill.handlers.base import PROFILE_ATTR, intent_name, profile, request_type
 from skill.handlers.intents import HEALTH_INTENTS
-from skill.persistence import Profile
+from skill.persistence import Profile, describe
 
 log = logging.getLogger(__name__)
 
 LOADED_ATTR = "profile_loaded"
+STORAGE_FAILED_ATTR = "storage_failed"
+
+
+def storage_failed(handler_input: HandlerInput) -> bool:
+    """The profile could not be read this turn: the handler saw defaults, not the user's own."""
+    return bool(handler_input.attributes_manager.request_attributes.get(STORAGE_FAILED_ATTR))
 
 
 class LoadProfileInterceptor(AbstractRequestInterceptor):
-    """Read the profile once per request; a storage failure means a fresh profile, not a failed reply."""
+    """Read the profile once per request; a storage failure means a fresh profile, not a failed reply.
+
+    After a failed read nothing is written back this turn (LOADED_ATTR stays None): saving the
+    defaults the handler saw would overwrite the user's real progress once storage recovers.
+    """
 
     def process(self, handler_input: HandlerInput) -> None:
         attrs = handler_input.attributes_manager.request_attributes
         try:
             stored = handler_input.attributes_manager.persistent_attributes
-        except Exception:  # any adapter/driver failure: coach anyway, and do not overwrite later
-            log.exception("could not load the user's profile")
+        except Exception as exc:  # any adapter/driver failure: coach anyway, and do not overwrite later
+            log.error("could not load the user's profile: %s", describe(exc))
             attrs[PROFILE_ATTR] = Profile()
             attrs[LOADED_ATTR] = None
+            attrs[STORAGE_FAILED_ATTR] = True
             return
         prof = Profile.from_dict(stored)
         session = handler_input.request_envelope.session
@@ -52,8 +63,8 @@ class SaveProfileInterceptor(AbstractResponseInterceptor):
         try:
             handler_input.attributes_manager.persistent_attributes = current
             handler_input.attributes_manager.save_persistent_attributes()
-        except Exception:  # the user still gets the reply; progress for this turn is lost, and logged
-            log.exception("could not save the user's profile")
+        except Exception as exc:  # the user still gets the reply; this turn's change is lost, and logged
+            log.error("could not save the user's profile: %s", describe(exc))
 
 
 class LogRequestInterceptor(AbstractRequestInterceptor):
