@@ -21,9 +21,9 @@ from skill.audio_manifest import Manifest, load_manifest
 from skill.content import Content, default_content
 from skill.errors import MalformedRequest
 from skill.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
-from skill.handlers.base import Deps
+from skill.handlers.base import Deps, SessionKey
 from skill.persistence import adapter_from_env
-from skill.speech import Prompts, Speech
+from skill.speech import MAX_RESPONSE_BYTES, Prompts, Speech
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,27 @@ def invoke(skill: CustomSkill, body: dict[str, Any]) -> dict[str, Any]:
     return skill.serializer.serialize(response)
 
 
+def response_bytes(reply: Mapping[str, Any]) -> int:
+    return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+
+
+def fit_response(reply: dict[str, Any], prompts: Prompts) -> dict[str, Any]:
+    """Keep a reply under Alexa's 24 KB: first forget the remembered speech ('repeat' then says the
+    step again instead), and as a last resort answer with the short apology."""
+    if response_bytes(reply) <= MAX_RESPONSE_BYTES:
+        return reply
+    log.warning("response over %d bytes; trimmed", MAX_RESPONSE_BYTES)
+    attrs = reply.get("sessionAttributes")
+    if isinstance(attrs, dict):
+        for key in (SessionKey.LAST_SPEECH.value, SessionKey.LAST_REPROMPT.value):
+            attrs.pop(key, None)
+        if response_bytes(reply) <= MAX_RESPONSE_BYTES:
+            return reply
+    fallback = error_response(prompts)
+    fallback["response"]["shouldEndSession"] = bool((reply.get("response") or {}).get("shouldEndSession"))
+    return fallback
+
+
 # Only these requests may be answered with speech; AudioPlayer, PlaybackController, system events and
 # SessionEnded get an empty reply even when they cannot be handled.
 SPEAKABLE_TYPES = frozenset({"LaunchRequest", "IntentRequest", "Connections.Response", "CanFulfillIntentRequest"})
@@ -182,7 +203,7 @@ def handle_event(app: App, event: Any) -> dict[str, Any]:
         log.warning("request for another skill ID rejected")
         return error_response(app.deps.prompts)
     try:
-        return invoke(app.skill, event)
+        return fit_response(invoke(app.skill, event), app.deps.prompts)
     except Exception:  # deserialization of odd-but-typed input, or a failure outside handlers
         log.exception("request could not be dispatched")
         return failure_response(app, event)

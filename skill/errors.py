@@ -11,6 +11,8 @@ class SkillError(Exception):
     prompt_key = "error_generic"
     # Whether the session stays open so the user can try again.
     keep_open = True
+    # Fields holding the user's own words, said back capped and cleaned (skill.speech.echo).
+    echoed: tuple[str, ...] = ("said",)
 
     def __init__(self, **fields: Any):
         self.fields = fields

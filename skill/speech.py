@@ -17,6 +17,12 @@ MAX_AUDIO_MS = 240_000
 MAX_BREAK_S = 10
 # Whole response must stay under 24 KB; speech is the only large part we produce.
 MAX_RESPONSE_BYTES = 24 * 1024
+# The user's own words said back ("I don't know a point called ..."): a few words are enough, and a
+# slot value of any length must not crowd out the rest of the reply or the 24 KB response.
+MAX_ECHO_CHARS = 80
+# Characters XML 1.0 does not allow at all (C0 controls but tab/newline/return, lone surrogates,
+# U+FFFE/U+FFFF): escaping cannot help, so they are dropped.
+XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class PromptError(KeyError):
@@ -56,14 +62,29 @@ class Prompts:
         return sep.join(items[:-1]) + last + items[-1]
 
 
+def xml_safe(text: str) -> str:
+    """Text without the characters no XML document may contain."""
+    return XML_ILLEGAL.sub("", text)
+
+
 def escape(text: str) -> str:
     """Make plain text safe inside SSML text."""
-    return _xml_escape(text)
+    return _xml_escape(xml_safe(text))
 
 
 def escape_attr(text: str) -> str:
     """Make a value safe inside a double-quoted SSML attribute."""
-    return _xml_escape(text, {'"': "&quot;"})
+    return _xml_escape(xml_safe(text), {'"': "&quot;"})
+
+
+def echo(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """What the user said, fit to be said back: legal characters only, at most `limit`, cut at a word."""
+    text = " ".join(xml_safe(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip()
 
 
 def audio_url(base_url: str, path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from envelopes import Conversation, speech_of
 
 from skill.audio_manifest import Manifest, step_key
-from skill.speech import MAX_AUDIO_CLIPS, MAX_SPEECH_CHARS, Speech, escape
+from skill.speech import MAX_AUDIO_CLIPS, MAX_ECHO_CHARS, MAX_SPEECH_CHARS, Speech, echo, escape, escape_attr
 
 
 def test_text_is_escaped() -> None:
@@ -87,3 +87,38 @@ def test_every_reply_fits_alexa_limits(make_app, content) -> None:
     for r in replies:
         assert len(speech_of(r)) <= MAX_SPEECH_CHARS
         assert len(json.dumps(r).encode()) <= 24 * 1024
+
+
+def test_characters_xml_forbids_are_dropped_not_escaped() -> None:
+    import xml.etree.ElementTree as ET
+
+    text = "a\x00b\x01c\x1bd\ud800e\ufffef\tg\nh 背中 😀"
+    ssml = Speech().text(text).ssml()
+    ET.fromstring(ssml)
+    assert ssml == "<speak>abcdef\tg\nh 背中 😀</speak>"
+    assert escape_attr('x"\x02') == "x&quot;"
+
+
+def test_echoed_user_text_is_short_clean_and_cut_at_a_word() -> None:
+    assert echo("  the   point\x01 behind my knee ") == "the point behind my knee"
+    long = echo("word " * 100)
+    assert len(long) <= MAX_ECHO_CHARS and long.endswith("word")
+    assert len(echo("背中" * 20_000)) == MAX_ECHO_CHARS  # no spaces: a hard cut
+
+
+def test_replies_over_24_kb_are_trimmed(app) -> None:
+    import json
+
+    from skill.app import fit_response
+    from skill.speech import MAX_RESPONSE_BYTES
+
+    ok = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>hi</speak>"}}}
+    assert fit_response(json.loads(json.dumps(ok)), app.deps.prompts) == ok
+    carried = {**ok, "sessionAttributes": {"last_speech": "x" * 30_000, "pending": "continue_routine"}}
+    assert fit_response(carried, app.deps.prompts) == {**ok, "sessionAttributes": {"pending": "continue_routine"}}
+    huge = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>" + "背" * 9000 + "</speak>"},
+                                           "shouldEndSession": False}}
+    fitted = fit_response(huge, app.deps.prompts)
+    assert len(json.dumps(fitted, ensure_ascii=False).encode()) <= MAX_RESPONSE_BYTES
+    assert app.deps.prompts.say("error_generic") in fitted["response"]["outputSpeech"]["ssml"]
+    assert fitted["response"]["shouldEndSession"] is False

@@ -11,7 +11,7 @@ from ask_sdk_model import Response
 from skill.errors import NoRoutineInProgress, SkillError, StorageError
 from skill.handlers.base import Deps, reply, request_type, silent
 from skill.handlers.interceptors import storage_failed
-from skill.speech import Speech
+from skill.speech import Speech, echo
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ class SkillErrorHandler(AbstractExceptionHandler):
         if request_type(handler_input) not in SPEAKABLE:
             return silent(handler_input)
         p = self.deps.prompts
-        speech = Speech().text(p.say(exception.prompt_key, **exception.fields))
+        fields = {k: echo(v) if k in exception.echoed and isinstance(v, str) else v
+                  for k, v in exception.fields.items()}
+        speech = Speech().text(p.say(exception.prompt_key, **fields))
         return reply(handler_input, speech, Speech().text(p.say("what_you_can_say")),
                      end=not exception.keep_open)
 

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from ask_sdk_webservice_support.verifier import VerificationException
 from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG, SkillAdapter
 
-from skill.app import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, error_response
+from skill.app import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, failure_response
 from skill.errors import MalformedRequest
 from skill.web.page import register_page
 from skill.web.verifier import SignatureVerifier, TimestampVerifier
@@ -71,7 +71,8 @@ def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None, page
             log.error("dispatch failed: %s", exc.description)
         except Exception:  # a failure outside the skill's exception handlers: still a valid reply
             log.exception("dispatch failed")
-        return jsonify(error_response(app.deps.prompts))
+        # As on Lambda: an apology only where speech is allowed, else an empty reply.
+        return jsonify(failure_response(app, body))
 
     @flask_app.get("/health")
     def health() -> Response:
