@@ -63,10 +63,23 @@ def within_spec(entry: dict, settings: Settings) -> bool:
 _W: dict = {}
 
 
-def _init_worker(engine: Engine, settings: Settings, out: str, threads: int | None, quiet_sigint: bool) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """A worker must not outlive the render that started it (e.g. after Ctrl-C)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(engine: Engine, settings: Settings, out: str, threads: int | None, quiet_sigint: bool,
+                 parent: int | None = None) -> None:
     if quiet_sigint:
         # The parent handles Ctrl-C: it stops handing out work and cleans up.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        import threading
+
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if threads and hasattr(engine, "threads"):
         engine.threads = threads
     _W.update(engine=engine, settings=settings, out=Path(out))
@@ -284,9 +297,11 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
             # Each worker runs the engine single-threaded; in-process we let it use every core.
             threads = 1 if jobs > 1 else None
             if jobs > 1:
-                ctx = multiprocessing.get_context("fork")
+                # spawn, not fork: a process that already ran an ONNX session (an earlier in-process
+                # render) deadlocks its forked children when they start their own.
+                ctx = multiprocessing.get_context("spawn")
                 pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(engine, settings, str(out), threads, True))
+                                           initargs=(engine, settings, str(out), threads, True, os.getpid()))
             else:
                 _init_worker(engine, settings, str(out), threads, False)
             created = [out / i.path for i in todo if i.path not in old_paths]
