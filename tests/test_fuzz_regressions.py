@@ -66,8 +66,6 @@ def test_silent_request_for_another_skill_gets_no_apology(lambda_transport: Any,
     assert _problems(lambda_transport(body), body, SPEAKS) == []
 
 
-@bug("skill/web/app.py answers a dispatch failure with the spoken "
-     "error_response even for SessionEnded, AudioPlayer and System events")
 @pytest.mark.parametrize("case", [c for c in SILENT_CASES if "no-context" not in c])
 def test_silent_request_gets_no_apology_over_http(flask_client: Any, case: str) -> None:
     body = SILENT_CASES[case]
@@ -85,9 +83,6 @@ def test_silent_cases_are_answered_silently_when_well_formed(lambda_transport: A
         assert reply_problems(lambda_transport(body), body["request"]["type"]) == []
 
 
-@bug("user text (slot values) is echoed into SSML without removing "
-     "characters XML 1.0 forbids (C0 controls, lone surrogates), so the SSML does not parse "
-     "(skill/speech.py escape(), used by the UnknownPoint/UnknownComplaint replies)")
 @pytest.mark.parametrize("intent,slot,value", [
     ("FindPointIntent", "point", "bladder\x01"),
     ("PointsForComplaintIntent", "complaint", "knee\x1b pain"),
@@ -99,9 +94,6 @@ def test_slot_text_with_xml_illegal_characters_keeps_ssml_valid(lambda_transport
     assert _problems(lambda_transport(body), body, NO_XML) == []
 
 
-@bug("an unrecognised slot value is spoken back whole (up to the "
-     "8,000-character speech cap) and stored again in sessionAttributes.last_speech, so a long "
-     "non-ASCII value makes the response several times Alexa's 24 KB limit")
 @pytest.mark.parametrize("intent,slot", [("FindPointIntent", "point"), ("PointsForComplaintIntent", "complaint")])
 def test_huge_slot_text_keeps_the_response_under_24_kb(lambda_transport: Any, intent: str, slot: str) -> None:
     body = envelope(intent_request(intent, {slot: "背中" * 20_000}))

@@ -5,7 +5,15 @@ from __future__ import annotations
 from envelopes import Conversation, speech_of
 
 from skill.audio_manifest import Manifest, step_key
-from skill.speech import MAX_AUDIO_CLIPS, MAX_ECHO_CHARS, MAX_SPEECH_CHARS, Speech, echo, escape, escape_attr
+from skill.speech import (
+    MAX_AUDIO_CLIPS,
+    MAX_ECHO_CHARS,
+    MAX_SPEECH_CHARS,
+    Speech,
+    echo,
+    escape,
+    escape_attr,
+)
 
 
 def test_text_is_escaped() -> None:
