@@ -48,6 +48,8 @@ FILES: dict[str, type[BaseModel]] = {
 }
 
 Path_ = tuple[str | int, ...]
+# libyaml's C parser when the wheel has it: the pure-Python one dominates cold start (~1 s).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -165,8 +167,8 @@ def _parse(directory: Path, name: str, problems: list[Problem]) -> _Parsed | Non
         problems.append(Problem(rel, 1, "(file)", f"not UTF-8 text: {exc.reason}"))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,10 +59,16 @@ def _numbers(tokens: list[str]) -> list[str]:
 
 def _meridian_table(meridians: Iterable[Meridian]) -> list[tuple[list[str], str]]:
     """(name tokens, code) pairs, longest names first so 'small intestine' beats 'intestine'."""
+    return _table(tuple((m.code, tuple(m.names)) for m in meridians))
+
+
+@lru_cache(maxsize=8)
+def _table(meridians: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[list[str], str]]:
+    # Cached: normalize() runs for every alias at cold start and for every look-up.
     table = []
-    for m in meridians:
-        for name in [m.code, *m.names]:
-            table.append((_split_alnum(name), m.code.lower()))
+    for code, names in meridians:
+        for name in (code, *names):
+            table.append((_split_alnum(name), code.lower()))
     table.sort(key=lambda e: -len(e[0]))
     return table
 
