@@ -201,7 +201,7 @@ def handle_event(app: App, event: Any) -> dict[str, Any]:
     if app.config.skill_id and application_id(event) != app.config.skill_id:
         # Lambda triggers check the skill ID too; answering politely leaks nothing.
         log.warning("request for another skill ID rejected")
-        return error_response(app.deps.prompts)
+        return failure_response(app, event)
     try:
         return fit_response(invoke(app.skill, event), app.deps.prompts)
     except Exception:  # deserialization of odd-but-typed input, or a failure outside handlers

@@ -57,11 +57,10 @@ def test_silent_request_gets_no_apology(lambda_transport: Any, case: str) -> Non
     assert _problems(lambda_transport(body), body, SPEAKS) == []
 
 
-@bug("skill/app.py handle_event answers a request for another skill ID (or none) with the spoken "
-     "error_response even when it is an AudioPlayer, PlaybackController, System or SessionEnded request")
 @pytest.mark.parametrize("request_json", [{"type": "PlaybackController.PlayCommandIssued"},
                                           {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}])
 def test_silent_request_for_another_skill_gets_no_apology(lambda_transport: Any, request_json: dict) -> None:
+    """Fixed: a request for another skill ID is refused silently when it may not speak."""
     body = envelope(request_json, skill_id="amzn1.ask.skill.another", session=False)
     assert _problems(lambda_transport(body), body, SPEAKS) == []
 
