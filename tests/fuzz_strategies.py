@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from typing import Any
