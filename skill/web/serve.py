@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from werkzeug.serving import make_server
+from waitress import create_server
 
 from skill.app import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
 from skill.audio_manifest import audio_dir
@@ -52,14 +52,15 @@ def run(args: Any) -> int:
         config = replace(config, audio_base_url=f"http://{args.host}:{args.port}/audio/")
     app = build_app(config=config)
     flask_app = create_app(app, verifiers=build_verifiers(config, verify), audio_dir=audio_dir(), page=True)
-    server = make_server(args.host, args.port, flask_app, threaded=True)
+    # waitress: a production WSGI server (pure Python, from PyPI), not Flask's development server.
+    server = create_server(flask_app, host=args.host, port=args.port, threads=8, ident="acupressure")
     log.info("serving on http://%s:%d/ (verification %s)", args.host, args.port, "on" if verify else "OFF")
     # The page's address on its own line, for a person who just ran the README's command.
     print(f"Acupressure Coach: open http://{args.host}:{args.port}/ in a browser", file=sys.stderr, flush=True)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
     return 0
