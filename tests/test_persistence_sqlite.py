@@ -64,3 +64,17 @@ def test_stale_or_corrupt_profile_falls_back_to_defaults() -> None:
     p = Profile.from_dict({"prefs": {"hold_s": "lots", "position": "upside down"},
                            "progress": {"routine_id": "x", "step_ids": [], "index": 9}, "sessions": "many"})
     assert p == Profile()
+
+
+def test_profile_dict_matches_the_engine_serialisation() -> None:
+    """Profile.to_dict builds the routine state by hand: it must equal RoutineState.to_dict exactly."""
+    from skill.engine import Delivery, Preferences, RoutineState
+
+    state = RoutineState("seated_lower_back", ("a", "b", "c"), index=1, status=Status.PAUSED, hold_s=120,
+                         delivery=Delivery.AUDIO_PLAYER, skipped=("a",), offset_ms=1500, queued=2)
+    prof = Profile(prefs=Preferences(hold_s=120), progress=state, sessions=3, pregnancy_asked=True)
+    data = prof.to_dict()
+    assert data["progress"] == state.to_dict()
+    assert json.dumps(data, sort_keys=True) == json.dumps(
+        {**data, "progress": state.to_dict()}, sort_keys=True)
+    assert Profile.from_dict(json.loads(json.dumps(data))) == prof

@@ -42,11 +42,12 @@ class LoadProfileInterceptor(AbstractRequestInterceptor):
             attrs[STORAGE_FAILED_ATTR] = True
             return
         prof = Profile.from_dict(stored)
+        # The stored state as read (before this turn's session count): built once, snapshotted as a dict.
+        attrs[LOADED_ATTR] = prof.to_dict()
         session = handler_input.request_envelope.session
         if session is not None and session.new:
             prof = replace(prof, sessions=prof.sessions + 1)
         attrs[PROFILE_ATTR] = prof
-        attrs[LOADED_ATTR] = Profile.from_dict(stored).to_dict()
 
 
 class SaveProfileInterceptor(AbstractResponseInterceptor):
