@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ask_sdk_core.api_client import DefaultApiClient
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
@@ -68,6 +67,21 @@ class App:
         return handle_event(self, event)
 
 
+class LazyApiClient(ApiClient):
+    """The SDK's DefaultApiClient, imported on first use: it pulls in `requests` (~0.1 s of cold
+    start) and only the Reminders API needs it."""
+
+    def __init__(self) -> None:
+        self._client: ApiClient | None = None
+
+    def invoke(self, request):  # noqa: ANN001, ANN201 (the SDK's own signature)
+        if self._client is None:
+            from ask_sdk_core.api_client import DefaultApiClient
+
+            self._client = DefaultApiClient()
+        return self._client.invoke(request)
+
+
 def build_app(
     *,
     content: Content | None = None,
@@ -88,7 +102,7 @@ def build_app(
     )
     # The API client reaches the Alexa APIs (reminders) at the request's apiEndpoint, over HTTPS.
     sb = CustomSkillBuilder(persistence_adapter=adapter if adapter is not None else adapter_from_env(),
-                            api_client=api_client or DefaultApiClient())
+                            api_client=api_client or LazyApiClient())
     if config.skill_id:
         sb.skill_id = config.skill_id
     for handler in REQUEST_HANDLERS:
