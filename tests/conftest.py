@@ -64,6 +64,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def audio_env(tmp_path: Path, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Environment of a deployed skill with rendered audio: manifest dir, HTTPS base URL, SQLite file."""
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (audio / "manifest.json").write_text(json.dumps(rendered_manifest_data(content)))
+    monkeypatch.setenv("ACUPRESSURE_AUDIO_DIR", str(audio))
+    monkeypatch.setenv("ACUPRESSURE_AUDIO_BASE_URL", AUDIO_BASE)
+    monkeypatch.setenv("ACUPRESSURE_DB", str(db_path))
+    monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
+    monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
+    return audio
+
+
+@pytest.fixture
 def make_app(db_path: Path) -> Callable[..., App]:
     """Build the skill on a real SQLite file; a fixed seed makes prompt variants repeatable."""
     def make(manifest: Manifest | None = None, audio_base_url: str | None = AUDIO_BASE,
@@ -189,3 +203,24 @@ def transport(request: pytest.FixtureRequest) -> Callable[[dict], dict]:
 @pytest.fixture
 def conversation(transport: Callable[[dict], dict]) -> Conversation:
     return Conversation(transport)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake AWS credentials and region, so boto3 talks only to the local moto server."""
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def moto_url() -> Iterator[str]:
+    """A real moto server (AWS wire protocol) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from conftest import AUDIO_BASE, ROOT, STEP_MS, import_lambda, rendered_manifest_data
 from envelopes import (
-    SKILL_ID,
     AudioDevice,
     audio_player_event,
     directives_of,
@@ -31,20 +30,6 @@ from skill.audioplayer import MAX_TOKEN_CHARS, REWIND_MS, Token
 from skill.content import Content
 from skill.engine import Preferences
 from skill.persistence import Profile, SQLiteAdapter
-
-
-@pytest.fixture
-def audio_env(tmp_path: Path, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Environment of a deployed skill with rendered audio: manifest dir, HTTPS base URL, SQLite file."""
-    audio = tmp_path / "audio"
-    audio.mkdir()
-    (audio / "manifest.json").write_text(json.dumps(rendered_manifest_data(content)))
-    monkeypatch.setenv("ACUPRESSURE_AUDIO_DIR", str(audio))
-    monkeypatch.setenv("ACUPRESSURE_AUDIO_BASE_URL", AUDIO_BASE)
-    monkeypatch.setenv("ACUPRESSURE_DB", str(db_path))
-    monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
-    monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
-    return audio
 
 
 def lambda_transport_of(module: Any) -> Callable[[dict], dict]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import AUDIO_BASE, SKILL_ID, import_lambda, rendered_manifest_data
+from conftest import AUDIO_BASE, import_lambda, rendered_manifest_data
 from envelopes import (
     USER_ID,
     AudioDevice,
@@ -35,19 +35,6 @@ from skill.model_builder import interaction_model
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
 CONTRAINDICATED = {"LI4", "BL60", "BL53"}
-
-
-@pytest.fixture
-def audio_env(tmp_path: Path, db_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch) -> Path:
-    audio = tmp_path / "audio"
-    audio.mkdir()
-    (audio / "manifest.json").write_text(json.dumps(rendered_manifest_data(content)))
-    monkeypatch.setenv("ACUPRESSURE_AUDIO_DIR", str(audio))
-    monkeypatch.setenv("ACUPRESSURE_AUDIO_BASE_URL", AUDIO_BASE)
-    monkeypatch.setenv("ACUPRESSURE_DB", str(db_path))
-    monkeypatch.setenv("ACUPRESSURE_SKILL_ID", SKILL_ID)
-    monkeypatch.delenv("ACUPRESSURE_DYNAMODB_TABLE", raising=False)
-    return audio
 
 
 @pytest.fixture
