@@ -8,7 +8,7 @@ Every move returns a new state; handlers persist it and turn a `StepPlan` into s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -110,12 +110,10 @@ class RoutineState:
         return self.status in (Status.ACTIVE, Status.PAUSED)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["step_ids"] = list(self.step_ids)
-        d["skipped"] = list(self.skipped)
-        d["status"] = self.status.value
-        d["delivery"] = self.delivery.value
-        return d
+        # Built by hand: dataclasses.asdict deep-copies and is slow on the per-request save path.
+        return {"routine_id": self.routine_id, "step_ids": list(self.step_ids), "index": self.index,
+                "status": self.status.value, "hold_s": self.hold_s, "delivery": self.delivery.value,
+                "skipped": list(self.skipped), "offset_ms": self.offset_ms, "queued": self.queued}
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> RoutineState | None:

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from contextlib import closing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,22 +92,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_STATE_FIELDS = ("routine_id", "step_ids", "index", "status", "hold_s", "delivery", "skipped", "offset_ms",
-                 "queued")
-
-
-def _state_dict(state: RoutineState) -> dict[str, Any]:
-    """RoutineState.to_dict() built by hand (dataclasses.asdict deep-copies and is slow per request)."""
-    return {"routine_id": state.routine_id, "step_ids": list(state.step_ids), "index": state.index,
-            "status": state.status.value, "hold_s": state.hold_s, "delivery": state.delivery.value,
-            "skipped": list(state.skipped), "offset_ms": state.offset_ms, "queued": state.queued}
-
-
-# A field added to RoutineState but not above would be silently dropped: fall back to its own to_dict.
-if tuple(f.name for f in fields(RoutineState)) != _STATE_FIELDS:  # pragma: no cover
-    _state_dict = RoutineState.to_dict  # type: ignore[assignment]  # noqa: F811
-
-
 @dataclass
 class Profile:
     """Everything remembered about one user between sessions."""
@@ -132,7 +116,7 @@ class Profile:
         data: dict[str, Any] = {
             "schema": PROFILE_SCHEMA,
             "prefs": self.prefs.to_dict(),
-            "progress": _state_dict(self.progress) if self.progress else None,
+            "progress": self.progress.to_dict() if self.progress else None,
             "disclaimer_heard": self.disclaimer_heard,
             "sessions": self.sessions,
             "last_routine_id": self.last_routine_id,
