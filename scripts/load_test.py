@@ -2,9 +2,8 @@
 """Load test: the web service under a production WSGI server (waitress) on loopback, with
 signature, timestamp and skill-ID verification ON, driven by signed requests from N client threads.
 
-The server is what `acupressure serve` builds (Config from the environment, build_app, create_app,
-build_verifiers(verify=True)) served by waitress instead of werkzeug's development server. It
-trusts a throwaway test CA by configuration (ACUPRESSURE_ALEXA_CA_BUNDLE) and reads the test cert
+The server is the one `acupressure serve` runs (skill.web.serve.make_server: Config from the
+environment, verification on, waitress). It trusts a throwaway test CA by configuration (ACUPRESSURE_ALEXA_CA_BUNDLE) and reads the test cert
 chain from ACUPRESSURE_ALEXA_CERT_CACHE_DIR, so every request pays for real verification.
 
     .venv/bin/python scripts/load_test.py              # 20 s, 4 clients
@@ -45,18 +44,12 @@ MAX_REQUESTS = 500_000
 
 def serve(threads: int) -> int:
     """Child mode: the production app under waitress on a free loopback port (printed first)."""
-    from waitress import create_server
-
-    from skill.app import Config, build_app, configure_logging
-    from skill.audio_manifest import audio_dir
-    from skill.web.app import create_app
-    from skill.web.serve import build_verifiers
+    from skill.app import Config, configure_logging
+    from skill.web.serve import make_server
 
     config = Config.from_env()
     configure_logging(config.log_level)
-    app = build_app(config=config)
-    flask_app = create_app(app, verifiers=build_verifiers(config, verify=True), audio_dir=audio_dir())
-    server = create_server(flask_app, host="127.0.0.1", port=0, threads=threads)
+    server = make_server(config, "127.0.0.1", 0, verify=True, threads=threads, page=False)
     print(f"listening {server.effective_port}", flush=True)
     server.run()
     return 0

@@ -36,6 +36,14 @@ def build_verifiers(config: Config, verify: bool) -> list:
     return verifiers
 
 
+def make_server(config: Config, host: str, port: int, *, verify: bool, threads: int = 8,
+                page: bool = True) -> Any:
+    """The skill's Flask app under waitress: a production WSGI server (pure Python, from PyPI)."""
+    flask_app = create_app(build_app(config=config), verifiers=build_verifiers(config, verify),
+                           audio_dir=audio_dir(), page=page)
+    return create_server(flask_app, host=host, port=port, threads=threads, ident="acupressure")
+
+
 def run(args: Any) -> int:
     """Serve until interrupted."""
     config = Config.from_env()
@@ -50,10 +58,7 @@ def run(args: Any) -> int:
     if not os.environ.get(AUDIO_BASE_URL_ENV):
         # Alexa needs HTTPS audio; our own URL suits local simulators and HTTPS reverse proxies.
         config = replace(config, audio_base_url=f"http://{args.host}:{args.port}/audio/")
-    app = build_app(config=config)
-    flask_app = create_app(app, verifiers=build_verifiers(config, verify), audio_dir=audio_dir(), page=True)
-    # waitress: a production WSGI server (pure Python, from PyPI), not Flask's development server.
-    server = create_server(flask_app, host=args.host, port=args.port, threads=8, ident="acupressure")
+    server = make_server(config, args.host, args.port, verify=verify)
     log.info("serving on http://%s:%d/ (verification %s)", args.host, args.port, "on" if verify else "OFF")
     # The page's address on its own line, for a person who just ran the README's command.
     print(f"Acupressure Coach: open http://{args.host}:{args.port}/ in a browser", file=sys.stderr, flush=True)
