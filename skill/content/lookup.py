@@ -121,10 +121,8 @@ class Resolver:
         # Longest known name whose words all appear in what was said ("the point behind my knee").
         best: list[tuple[int, str]] = []
         for k, ident in self.keys.items():
-            kw = k.split()
-            if " " in k or len(kw) == 1:
-                if set(kw) <= words:
-                    best.append((len(k), ident))
+            if set(k.split()) <= words:
+                best.append((len(k), ident))
         if best:
             best.sort(reverse=True)
             top = best[0][0]
