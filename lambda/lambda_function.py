@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from skill.app import Config, build_app, configure_logging
+from skill.runtime.pipeline import Config, build_app, configure_logging
 
 CONFIG = Config.from_env()
 configure_logging(CONFIG.log_level)

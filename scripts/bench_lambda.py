@@ -7,7 +7,7 @@
 (b) cold import of lambda/lambda_function.py (builds the skill: content, manifest, persistence)
     vs importing scripts/hello_skill.py (imports ask_sdk_core, builds its skill), each in a fresh
     interpreter, interleaved N times; medians of the import time measured inside the process;
-(c) the Lambda bundle size, zipped and unzipped (skill.bundle.build, with its wheel cache).
+(c) the Lambda bundle size, zipped and unzipped (skill.tools.bundle.build, with its wheel cache).
 
     .venv/bin/python scripts/bench_lambda.py             # full run
     .venv/bin/python scripts/bench_lambda.py --quick     # CI: fewer rounds
@@ -155,7 +155,7 @@ def bundle_size(zip_path: Path | None) -> tuple[str, int, int, int]:
     """(what, zipped bytes, unzipped bytes, files) of the given zip, or of a fresh build exactly as
     scripts/build_lambda.py makes it (resolved wheels come from build/.cache, as there)."""
     if zip_path is None:
-        from skill import bundle
+        from skill.tools import bundle
 
         with tempfile.TemporaryDirectory(prefix="acupressure-bench-bundle-") as tmp:
             report = bundle.build(Path(tmp) / "lambda")

@@ -44,7 +44,7 @@ MAX_REQUESTS = 500_000
 
 def serve(threads: int) -> int:
     """Child mode: the production app under waitress on a free loopback port (printed first)."""
-    from skill.app import Config, configure_logging
+    from skill.runtime.pipeline import Config, configure_logging
     from skill.web.serve import make_server
 
     config = Config.from_env()
@@ -143,7 +143,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _apologies() -> tuple[str, ...]:
-    from skill.content import default_content
+    from skill.runtime.content import default_content
 
     value = default_content().prompts["error_generic"]
     return tuple([value] if isinstance(value, str) else value)

@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from envelopes import SKILL_ID, Conversation  # noqa: E402
 from pki import CERT_URL, FakeAlexaPKI, make_pki  # noqa: E402
 
-from skill.app import App, Config, build_app  # noqa: E402
-from skill.audio_manifest import Manifest, step_key  # noqa: E402
-from skill.content.models import HOLD_CHOICES_S  # noqa: E402
-from skill.content import Content, default_content  # noqa: E402
-from skill.persistence import SQLiteAdapter  # noqa: E402
+from skill.runtime.pipeline import App, Config, build_app  # noqa: E402
+from skill.runtime.manifest import Manifest, step_key  # noqa: E402
+from skill.runtime.content.models import HOLD_CHOICES_S  # noqa: E402
+from skill.runtime.content import Content, default_content  # noqa: E402
+from skill.runtime.persistence import SQLiteAdapter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO_BASE = "https://audio.example.test/audio/"
@@ -176,7 +176,7 @@ def http_post(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, byte
 
 @pytest.fixture
 def web_url(app: App, verifiers: list, serve_http: Callable[[Any], str], tmp_path: Path) -> str:
-    from skill.web.app import create_app
+    from skill.web.service import create_app
 
     audio = tmp_path / "audio"
     audio.mkdir()

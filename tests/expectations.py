@@ -9,8 +9,8 @@ from typing import Any
 
 from envelopes import speech_of
 
-from skill.content import Content
-from skill.speech import strip_ssml
+from skill.runtime.content import Content
+from skill.runtime.speech import strip_ssml
 
 
 def words(text: str) -> str:

@@ -20,9 +20,9 @@ from envelopes import SKILL_ID, envelope, intent_request, launch_request, sessio
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from skill.content.models import HOLD_CHOICES_S
-from skill.handlers.intents import INTENT_SLOTS, Intent, Slot
-from skill.speech import MAX_AUDIO_CLIPS, MAX_AUDIO_MS, MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS
+from skill.runtime.content.models import HOLD_CHOICES_S
+from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, Slot
+from skill.runtime.speech import MAX_AUDIO_CLIPS, MAX_AUDIO_MS, MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS
 
 MAX_TOKEN_CHARS = 1024
 
@@ -98,9 +98,9 @@ intents = st.one_of(targeted_intents,
 
 @st.composite
 def crafted_tokens(draw: st.DrawFn) -> str:
-    """Tokens in the skill's own format (skill.audioplayer.Token) with parts right, stale or wrong."""
-    from skill.audioplayer import TOKEN_PREFIX, TOKEN_SEP, VERSION_CHARS
-    from skill.content import default_content
+    """Tokens in the skill's own format (skill.runtime.streams.Token) with parts right, stale or wrong."""
+    from skill.runtime.streams import TOKEN_PREFIX, TOKEN_SEP, VERSION_CHARS
+    from skill.runtime.content import default_content
 
     content = default_content()
     routine = draw(st.sampled_from(sorted(content.routines.values(), key=lambda r: r.id)))
@@ -360,7 +360,7 @@ def check_reply(reply: Any, request_type: Any = None, *, body: Any = None, trans
 
 def fuzz_manifest(content: Any) -> dict[str, Any]:
     """A manifest.json with step audio for every routine step at every hold time (realistic lengths)."""
-    from skill.audio_manifest import step_key
+    from skill.runtime.manifest import step_key
 
     files: dict[str, Any] = {}
     for routine in content.routines.values():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skill.render.engines import EngineError, Speech
+from skill.tools.render.engines import EngineError, Speech
 
 TINY = {
     "points.yaml": """

@@ -4,7 +4,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from skill.render import loudness
+from skill.tools.render import loudness
 
 RATE = 48000
 

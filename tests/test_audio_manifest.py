@@ -2,7 +2,7 @@
 
 import json
 
-from skill.audio_manifest import (
+from skill.runtime.manifest import (
     FileKind, Manifest, load_manifest, prompt_key, prompt_key_for, step_key, text_hash,
 )
 
@@ -37,8 +37,8 @@ def test_reader_stays_runtime_safe():
     import subprocess
     import sys
 
-    code = ("import sys, skill.audio_manifest; "
-            "bad = [m for m in ('pydub', 'numpy', 'piper', 'gtts', 'skill.render') if m in sys.modules]; "
+    code = ("import sys, skill.runtime.manifest; "
+            "bad = [m for m in ('pydub', 'numpy', 'piper', 'gtts', 'skill.tools.render') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -24,12 +24,12 @@ from envelopes import (
 )
 from expectations import prompt_fragments, words
 
-from skill import engine
-from skill.audio_manifest import step_key
-from skill.audioplayer import MAX_TOKEN_CHARS, REWIND_MS, Token
-from skill.content import Content
-from skill.engine import Preferences
-from skill.persistence import Profile, SQLiteAdapter
+from skill.runtime import engine
+from skill.runtime.manifest import step_key
+from skill.runtime.streams import MAX_TOKEN_CHARS, REWIND_MS, Token
+from skill.runtime.content import Content
+from skill.runtime.engine import Preferences
+from skill.runtime.persistence import Profile, SQLiteAdapter
 
 
 def lambda_transport_of(module: Any) -> Callable[[dict], dict]:
@@ -285,7 +285,7 @@ def test_tokens_round_trip_and_stay_short(content: Content) -> None:
     for routine in content.routines.values():
         state = engine.start(routine, Preferences(hold_s=180))
         for i in range(state.total):
-            from skill.audioplayer import token_for
+            from skill.runtime.streams import token_for
 
             token = token_for(content.version, routine, state, i)
             text = token.encode()

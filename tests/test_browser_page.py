@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from test_chat import serving
 
-from skill.audio_manifest import load_manifest, routine_key
-from skill.content import Content
+from skill.runtime.manifest import load_manifest, routine_key
+from skill.runtime.content import Content
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROUTINE = "back_of_knee"
@@ -61,7 +61,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, content: Content) -> Path
     """One short routine's step files and downloadable MP3 (plus M3U and RSS), rendered for real."""
     from render_fixtures import ToneEngine
 
-    from skill.render.pipeline import render
+    from skill.tools.render.build import render
 
     out = tmp_path_factory.mktemp("browser") / "audio"
     render(out, ToneEngine(), content=content, jobs=2, routines=[ROUTINE], prompts=False, holds=(60,),
@@ -250,7 +250,7 @@ def test_download_the_routine_mp3_and_the_playlist_and_feed(page: Page, rendered
     assert data[:3] == b"ID3" or (data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
     res = pg.request.get(link.evaluate("a => a.href"))
     assert res.status == 200 and res.headers["content-type"] == "audio/mpeg"
-    from skill.render.ffmpeg import decode
+    from skill.tools.render.ffmpeg import decode
 
     samples, rate = decode(path)
     assert abs(len(samples) / rate * 1000 - entry.duration_ms) < 100

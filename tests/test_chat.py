@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_web_page import write_audio
 
-from skill.content import Content
+from skill.runtime.content import Content
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def chat_env(tmp_path: Path, audio: Path | None = None) -> dict[str, str]:
 
 def chat(tmp_path: Path, lines: list[str], *flags: str, audio: Path | None = None,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "skill.chat", *flags], input="\n".join(lines) + "\n",
+    return subprocess.run([sys.executable, "-m", "skill.tools.chat", *flags], input="\n".join(lines) + "\n",
                           capture_output=True, text=True, timeout=120, cwd=ROOT,
                           env=env or chat_env(tmp_path, audio))
 
@@ -70,7 +70,7 @@ def test_progress_is_kept_per_user_between_runs(tmp_path: Path, content: Content
 
 
 def test_ctrl_d_leaves_cleanly_and_quit_ends_the_session(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "skill.chat"], input="", capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "skill.tools.chat"], input="", capture_output=True, text=True,
                          timeout=60, cwd=ROOT, env=chat_env(tmp_path))
     assert run.returncode == 0 and "Traceback" not in run.stderr
     run = chat(tmp_path, ["open acupressure coach", "quit", "where is bladder 23"])
@@ -87,7 +87,7 @@ def free_port() -> int:
 @contextmanager
 def serving(tmp_path: Path, *flags: str, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--port", str(port), *flags],
+    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--port", str(port), *flags],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:

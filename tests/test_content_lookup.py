@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import default_content
-from skill.content.lookup import normalize
+from skill.runtime.content import default_content
+from skill.runtime.content.lookup import normalize
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "aliases.yaml").read_text())
 FLAT = [(said, pid) for pid, sayings in CASES.items() for said in sayings]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.content import ContentError, load
-from skill.content.loader import DEFAULT_CONTENT_DIR, FILES
+from skill.runtime.content import ContentError, load
+from skill.runtime.content.loader import DEFAULT_CONTENT_DIR, FILES
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_real_content_loads_and_version_tracks_wording(content_dir: Path) -> Non
 
 
 def test_cli_check_reports_problems(content_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from skill.cli import main
+    from skill.tools.cli import main
 
     monkeypatch.setenv("ACUPRESSURE_CONTENT_DIR", str(content_dir))
     assert main(["check"]) == 0

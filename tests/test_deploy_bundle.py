@@ -22,7 +22,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from envelopes import SKILL_ID, USER_ID, envelope, launch_request
-from skill import bundle
+from skill.tools import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "lambda" / "lambda_function.py"
@@ -30,7 +30,7 @@ HANDLER = ROOT / "lambda" / "lambda_function.py"
 CACHE = ROOT / "build" / ".cache" / "lambda-deps"
 FORBIDDEN_PREFIXES = ("flask/", "flask_ask_sdk/", "ask_sdk_webservice_support/", "werkzeug/",
                       "pydub/", "piper/", "gtts/", "imageio_ffmpeg/", "onnxruntime/",
-                      "skill/render/", "skill/web/", "skill/bundle.py", "skill/publish.py")
+                      "skill/tools/", "skill/web/", "skill/simulator/")
 TABLE = "acupressure-state-test"
 
 
@@ -66,8 +66,8 @@ def _names(report: bundle.BundleReport) -> list[str]:
 def test_bundle_layout(deploy_bundle):
     names = set(_names(deploy_bundle))
     assert "lambda_function.py" in names  # handler at the zip root
-    assert {"skill/__init__.py", "skill/app.py", "skill/content/loader.py",
-            "skill/audio_manifest.py"} <= names if HANDLER.is_file() else True
+    assert {"skill/__init__.py", "skill/runtime/pipeline.py", "skill/runtime/content/loader.py",
+            "skill/runtime/manifest.py"} <= names if HANDLER.is_file() else True
     # content/ and audio/ beside skill/, where the package-relative defaults look.
     assert {f"content/{p.name}" for p in (ROOT / "content").glob("*.yaml")} <= names
     assert ("audio/manifest.json" in names) == (ROOT / "audio" / "manifest.json").is_file()
@@ -107,18 +107,19 @@ def test_zip_is_reproducible(tmp_path):
     assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
 
 
-def test_render_and_web_code_are_kept_out(tmp_path):
+def test_only_the_runtime_package_ships(tmp_path):
     pkg = tmp_path / "skill"
-    for rel, text in {"__init__.py": "", "engine.py": "import json\n",
-                      "render/__init__.py": "import pydub\n", "web/app.py": "import flask\n",
-                      "helpers.py": "def f():\n    from gtts import gTTS\n"}.items():
+    for rel, text in {"__init__.py": "", "runtime/__init__.py": "", "runtime/engine.py": "import json\n",
+                      "tools/render.py": "import pydub\n", "web/service.py": "import flask\n",
+                      "runtime/helpers.py": "def f():\n    from gtts import gTTS\n"}.items():
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_text(text)
     out = tmp_path / "out"
     excluded = bundle._copy_package(pkg, out)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.py")) == [
-        "__init__.py", "engine.py"]
-    assert "skill/helpers.py (imports gtts)" in excluded
+        "__init__.py", "runtime/__init__.py", "runtime/engine.py"]
+    assert "skill/runtime/helpers.py (imports gtts)" in excluded
+    assert {"skill/tools", "skill/web"} <= set(excluded)
     (tmp_path / "bad" / "flask").mkdir(parents=True)
     with pytest.raises(bundle.BundleError, match="flask"):
         bundle.check_clean(tmp_path / "bad")
@@ -169,7 +170,7 @@ def runnable(deploy_bundle, tmp_path_factory) -> tuple[str, Path]:
     machine has it, else the same build for this interpreter's version."""
     if not HANDLER.is_file():
         pytest.skip("lambda/lambda_function.py does not exist yet: nothing to import")
-    from skill.content.loader import ContentError, load
+    from skill.runtime.content.loader import ContentError, load
     try:
         load(ROOT / "content")
     except ContentError as exc:  # the content files have not landed; tests of content/ report it
@@ -213,7 +214,7 @@ def test_bundle_answers_launch_request(runnable, dynamodb_url, tmp_path):
     assert run["outside"] == []  # everything came from the bundle or the stdlib
     loaded = {m.split(".")[0] for m in run["modules"]}
     assert not loaded & bundle.FORBIDDEN_MODULES
-    assert "skill.render" not in run["modules"] and "skill.web" not in run["modules"]
+    assert "skill.tools.render" not in run["modules"] and "skill.web" not in run["modules"]
 
     response = run["response"]
     assert response["version"] == "1.0"
@@ -221,7 +222,7 @@ def test_bundle_answers_launch_request(runnable, dynamodb_url, tmp_path):
     assert speech["type"] == "SSML"
     assert speech["ssml"].startswith("<speak>") and speech["ssml"].endswith("</speak>")
     # A first launch says the skill is no substitute for professional care.
-    from skill.content.loader import load
+    from skill.runtime.content.loader import load
     disclaimer = " ".join(load(ROOT / "content").safety.disclaimer.split())
     assert escape(disclaimer[:40]) in " ".join(speech["ssml"].split())
     assert response["response"]["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill import bundle
+from skill.tools import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
-# What the Lambda needs set (skill.app.Config, skill.persistence); the log level is
+# What the Lambda needs set (skill.runtime.pipeline.Config, skill.runtime.persistence); the log level is
 # ACUPRESSURE_LOG_LEVEL because that is the name skill/app.py reads.
 REQUIRED_ENV = {"ACUPRESSURE_SKILL_ID", "ACUPRESSURE_DYNAMODB_TABLE",
                 "ACUPRESSURE_AUDIO_BASE_URL", "ACUPRESSURE_LOG_LEVEL"}

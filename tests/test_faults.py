@@ -29,9 +29,9 @@ from conftest import import_lambda
 from envelopes import USER_ID, Conversation, speech_of
 from expectations import check
 
-from skill.content import Content
-from skill.engine import Status
-from skill.persistence import DYNAMODB_MAX_ATTEMPTS, Profile
+from skill.runtime.content import Content
+from skill.runtime.engine import Status
+from skill.runtime.persistence import DYNAMODB_MAX_ATTEMPTS, Profile
 
 BUDGET_S = 8.0
 ROUTINE = {"routine": {"value": "seated lower back", "id": "seated_lower_back"}}

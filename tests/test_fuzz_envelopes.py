@@ -35,7 +35,7 @@ from fuzz_strategies import (
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from skill.content import default_content
+from skill.runtime.content import default_content
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO_BASE = "https://audio.example.test/audio/"
@@ -163,7 +163,7 @@ def test_conversations_carry_session_state_safely(skill_env: SkillEnv, turns: li
 
 @pytest.fixture(scope="module")
 def flask_app(skill_env: SkillEnv) -> Any:
-    from skill.web.app import MAX_BODY_BYTES, create_app
+    from skill.web.service import MAX_BODY_BYTES, create_app
     from skill.web.serve import build_verifiers
 
     app = skill_env.module.APP

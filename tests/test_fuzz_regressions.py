@@ -13,7 +13,7 @@ import pytest
 from envelopes import Conversation, envelope, intent_request
 from fuzz_strategies import KNOWN_BUGS, fuzz_manifest, reply_problems
 
-from skill.audio_manifest import Manifest
+from skill.runtime.manifest import Manifest
 
 # Requests that Alexa sends without expecting speech, each made undecodable by the ASK SDK model in
 # a small way (an enum value or a field type it does not know), or lacking context.System.
@@ -32,7 +32,7 @@ SILENT_CASES = {
 
 @pytest.fixture
 def flask_client(app: Any) -> Any:
-    from skill.web.app import create_app
+    from skill.web.service import create_app
 
     return create_app(app, verifiers=[]).test_client()
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from nlu import compile_model, understand
 
-from skill.model_builder import interaction_model
+from skill.tools.model_builder import interaction_model
 
 DATA = Path(__file__).parent / "data"
 TURNS = [t for f in sorted(DATA.glob("conversations*.yaml")) for c in yaml.safe_load(f.read_text())

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from nlu import slot_words
 
-from skill.handlers.intents import INTENT_SLOTS, Intent
-from skill.model_builder import MODEL_JSON, PACKAGE_DIR, SKILL_JSON, interaction_model, render, stale_files
+from skill.runtime.handlers.intents import INTENT_SLOTS, Intent
+from skill.tools.model_builder import MODEL_JSON, PACKAGE_DIR, SKILL_JSON, interaction_model, render, stale_files
 
 # What AudioPlayer skills must handle (Alexa rejects the AUDIO_PLAYER interface without them).
 AUDIO_PLAYER_BUILTINS = {"AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent",
@@ -40,7 +40,7 @@ def test_committed_package_is_up_to_date(content) -> None:
 
 
 def test_build_model_check_command(content, tmp_path: Path, monkeypatch) -> None:
-    import skill.model_builder as mb
+    import skill.tools.model_builder as mb
 
     monkeypatch.setattr(mb, "PACKAGE_DIR", tmp_path)
 

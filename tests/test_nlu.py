@@ -1,4 +1,4 @@
-"""skill.nlu: typed words become the intent and slots Alexa would send, from the committed model."""
+"""skill.simulator.nlu: typed words become the intent and slots Alexa would send, from the committed model."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from skill.model_builder import PACKAGE_DIR, MODEL_JSON
-from skill.nlu import Kind, Matcher, default_matcher, iso_duration
+from skill.tools.model_builder import PACKAGE_DIR, MODEL_JSON
+from skill.simulator.nlu import Kind, Matcher, default_matcher, iso_duration
 
 MODEL = json.loads((PACKAGE_DIR / MODEL_JSON).read_text(encoding="utf-8"))
 

@@ -7,7 +7,7 @@ import hashlib
 from envelopes import USER_ID, Conversation, launch_request
 from expectations import check
 
-from skill.persistence import adapter_from_env
+from skill.runtime.persistence import adapter_from_env
 
 TABLE = "acupressure-test"
 

@@ -9,8 +9,8 @@ import sqlite3
 from envelopes import USER_ID, Conversation, envelope, launch_request
 from expectations import check
 
-from skill.engine import Status
-from skill.persistence import Profile, SQLiteAdapter
+from skill.runtime.engine import Status
+from skill.runtime.persistence import Profile, SQLiteAdapter
 
 
 def test_progress_and_preferences_survive_a_restart(make_app, db_path, content) -> None:
@@ -70,7 +70,7 @@ def test_routine_state_dict_is_every_field_in_stored_form() -> None:
     """RoutineState.to_dict is built by hand: it must carry every field, as asdict would, in JSON form."""
     from dataclasses import asdict
 
-    from skill.engine import Delivery, Preferences, RoutineState
+    from skill.runtime.engine import Delivery, Preferences, RoutineState
 
     state = RoutineState("seated_lower_back", ("a", "b", "c"), index=1, status=Status.PAUSED, hold_s=120,
                          delivery=Delivery.AUDIO_PLAYER, skipped=("a",), offset_ms=1500, queued=2)

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from skill.cli import main
-from skill.publish import IMMUTABLE, SHORT, cache_control, content_type
+from skill.tools.cli import main
+from skill.tools.publish import IMMUTABLE, SHORT, cache_control, content_type
 
 BUCKET = "acupressure-audio-test"
 PROMPT_HASH = "3f2a9c1be0d4"
@@ -173,7 +173,7 @@ def test_changed_headers_are_republished(s3, audio, capsys):
 
 
 def test_delete_removes_only_stale_keys_under_the_prefix(s3, audio):
-    from skill.publish import publish
+    from skill.tools.publish import publish
 
     s3.put_object(Bucket=BUCKET, Key="audio/prompt/old.mp3", Body=b"old")
     s3.put_object(Bucket=BUCKET, Key="elsewhere/keep.txt", Body=b"keep")

@@ -11,12 +11,12 @@ from mutagen.id3 import ID3
 from scipy.signal import resample_poly
 
 from render_fixtures import quiet_runs, write_content
-from skill.audio_manifest import FileKind, load_manifest, prompt_key_for, step_key
-from skill.content.loader import load
-from skill.render.engines import PiperEngine
-from skill.render.ffmpeg import decode, probe_mp3
-from skill.render.pipeline import render
-from skill.render.plan import spoken_lines
+from skill.runtime.manifest import FileKind, load_manifest, prompt_key_for, step_key
+from skill.runtime.content.loader import load
+from skill.tools.render.engines import PiperEngine
+from skill.tools.render.ffmpeg import decode, probe_mp3
+from skill.tools.render.build import render
+from skill.tools.render.plan import spoken_lines
 
 BASE_URL = "https://audio.example.test/coach/"
 

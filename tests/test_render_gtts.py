@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from render_fixtures import TINY, ToneEngine, write_content
-from skill.audio_manifest import load_manifest
-from skill.render import cli, engines
-from skill.render.engines import EngineUnavailable, GTTSEngine
-from skill.render.ffmpeg import ffmpeg_exe
+from skill.runtime.manifest import load_manifest
+from skill.tools.render import command, engines
+from skill.tools.render.engines import EngineUnavailable, GTTSEngine
+from skill.tools.render.ffmpeg import ffmpeg_exe
 
 RPC = "jQ1olc"
 
@@ -114,7 +114,7 @@ def test_render_with_gtts_end_to_end(service, content_env, monkeypatch, capsys):
     url, handler = service
     monkeypatch.setenv(engines.GTTS_URL_ENV, url)
     out = content_env / "audio"
-    assert cli.run(_args(out)) == 0
+    assert command.run(_args(out)) == 0
     manifest = load_manifest(out)
     assert manifest.engine == f"gtts:en:{url}"
     assert manifest.prompt("Not medical advice.") is not None
@@ -135,7 +135,7 @@ def test_unreachable_service_fails_cleanly_and_changes_nothing(service, content_
     else:
         monkeypatch.setenv(engines.GTTS_URL_ENV, url)
         handler.status = status
-    assert cli.run(_args(out)) == 1
+    assert command.run(_args(out)) == 1
     err = capsys.readouterr().err
     assert "gTTS could not reach its service" in err and "intact" in err and "--engine piper" in err
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["manifest.json"]
@@ -148,7 +148,7 @@ def test_documented_fallback_renders_offline_instead(content_env, monkeypatch, c
     # Stand in for Piper so the test stays fast; the fallback path is what is under test.
     monkeypatch.setitem(engines.ENGINES, "piper", ToneEngine)
     out = content_env / "audio"
-    assert cli.run(_args(out)) == 0
+    assert command.run(_args(out)) == 0
     assert "rendering offline with Piper instead" in capsys.readouterr().err
     assert load_manifest(out).engine.startswith("tone:")
 

@@ -1,11 +1,11 @@
 """What gets rendered: prompts, steps at every hold choice, side changes, and what the hashes cover."""
 
 from render_fixtures import TINY, write_content
-from skill.audio_manifest import FileKind, step_key
-from skill.content.loader import load
-from skill.content.models import HOLD_CHOICES_S
-from skill.render.plan import plan, spoken_lines, switches_side
-from skill.render.settings import Settings
+from skill.runtime.manifest import FileKind, step_key
+from skill.runtime.content.loader import load
+from skill.runtime.content.models import HOLD_CHOICES_S
+from skill.tools.render.plan import plan, spoken_lines, switches_side
+from skill.tools.render.settings import Settings
 
 
 def _content(tmp_path, **changes):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import Content
-from skill.model_builder import interaction_model
-from skill.safety import Concern, Detector, normalize
+from skill.runtime.content import Content
+from skill.tools.model_builder import interaction_model
+from skill.runtime.screening import Concern, Detector, normalize
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
 

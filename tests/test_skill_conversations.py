@@ -10,7 +10,7 @@ import yaml
 from envelopes import Conversation, launch_request, session_ended_request, speech_of
 from expectations import check, prompt_fragments, words
 
-from skill.content import Content
+from skill.runtime.content import Content
 
 DATA = Path(__file__).parent / "data"
 CASES: list[dict[str, Any]] = [c for f in sorted(DATA.glob("conversations*.yaml"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from skill import engine
-from skill.content.models import HOLD_CHOICES_S, Position
-from skill.engine import Move, Preferences, RoutineState, Status
+from skill.runtime import engine
+from skill.runtime.content.models import HOLD_CHOICES_S, Position
+from skill.runtime.engine import Move, Preferences, RoutineState, Status
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from envelopes import Conversation, envelope, intent_request, launch_request
 from expectations import check
 
-from skill import errors
-from skill.handlers import points
+from skill.runtime import errors
+from skill.runtime.handlers import points
 
 
 def test_catch_all_speaks_helpfully_and_logs_the_traceback(app, content, monkeypatch, caplog) -> None:
@@ -25,7 +25,7 @@ def test_catch_all_speaks_helpfully_and_logs_the_traceback(app, content, monkeyp
 
 
 def test_catch_all_stays_silent_for_events_that_may_not_speak(app, monkeypatch) -> None:
-    from skill.handlers import builtin
+    from skill.runtime.handlers import builtin
 
     def boom(self, handler_input):
         raise RuntimeError("kaboom")

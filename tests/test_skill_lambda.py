@@ -13,7 +13,7 @@ from envelopes import envelope, launch_request, speech_of
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("flask", "flask_ask_sdk", "werkzeug", "pydub", "piper", "gtts", "imageio_ffmpeg",
-             "skill.render", "skill.web", "oscrypto", "certvalidator")
+             "skill.tools.render", "skill.web", "oscrypto", "certvalidator")
 
 
 def test_importing_lambda_pulls_no_web_audio_or_tts_modules(tmp_path: Path) -> None:

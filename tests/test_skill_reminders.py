@@ -17,8 +17,8 @@ from envelopes import Conversation, connections_response, directives_of, speech_
 from expectations import prompt_fragments, words
 from pki import _cert, _key
 
-from skill.content import Content
-from skill.handlers.reminders import REMINDERS_SCOPE
+from skill.runtime.content import Content
+from skill.runtime.handlers.reminders import REMINDERS_SCOPE
 
 GRANTED = {"consentToken": "consent", "scopes": {REMINDERS_SCOPE: {"status": "GRANTED"}}}
 

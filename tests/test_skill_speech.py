@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from envelopes import Conversation, speech_of
 
-from skill.audio_manifest import Manifest, step_key
-from skill.speech import (
+from skill.runtime.manifest import Manifest, step_key
+from skill.runtime.speech import (
     MAX_AUDIO_CLIPS,
     MAX_ECHO_CHARS,
     MAX_SPEECH_CHARS,
@@ -117,8 +117,8 @@ def test_echoed_user_text_is_short_clean_and_cut_at_a_word() -> None:
 def test_replies_over_24_kb_are_trimmed(app) -> None:
     import json
 
-    from skill.app import fit_response
-    from skill.speech import MAX_RESPONSE_BYTES
+    from skill.runtime.pipeline import fit_response
+    from skill.runtime.speech import MAX_RESPONSE_BYTES
 
     ok = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>hi</speak>"}}}
     assert fit_response(json.loads(json.dumps(ok)), app.deps.prompts) == ok

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import Content, default_content
-from skill.content.models import HOLD_DEFAULT_S, SEED_FILES, CautionKind, Point, Routine, RoutineKind
+from skill.runtime.content import Content, default_content
+from skill.runtime.content.models import HOLD_DEFAULT_S, SEED_FILES, CautionKind, Point, Routine, RoutineKind
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "source_facts.yaml").read_text(encoding="utf-8"))
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from skill.audioplayer import REWIND_MS, Token
-from skill.content import Content, default_content
-from skill.engine import Delivery, Status
-from skill.persistence import Profile, SQLiteAdapter
+from skill.runtime.streams import REWIND_MS, Token
+from skill.runtime.content import Content, default_content
+from skill.runtime.engine import Delivery, Status
+from skill.runtime.persistence import Profile, SQLiteAdapter
 
 CONTENT: Content = default_content()
 # Routines with no point avoided in pregnancy start at once (no "are you pregnant?" question first).
@@ -50,7 +50,7 @@ ROUTINES = tuple(r for r in ("seated_lower_back", "back_of_knee", "mindfulness")
 
 def _intent_names() -> dict[str, str]:
     """Our intent names for the moves, from the skill's own Intent enum (SkipStep is custom)."""
-    from skill.handlers.intents import Intent
+    from skill.runtime.handlers.intents import Intent
 
     names = {"next": Intent.NEXT, "skip": Intent.SKIP, "previous": Intent.PREVIOUS,
              "start_over": Intent.START_OVER, "repeat": Intent.REPEAT, "resume": Intent.RESUME,

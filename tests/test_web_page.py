@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from envelopes import SKILL_ID
 
-from skill.app import App, check_envelope
-from skill.audio_manifest import load_manifest, prompt_key_for, routine_key, step_key
-from skill.content import Content
-from skill.local_client import AudioIndex, describe
-from skill.web.app import create_app
+from skill.runtime.pipeline import App, check_envelope
+from skill.runtime.manifest import load_manifest, prompt_key_for, routine_key, step_key
+from skill.runtime.content import Content
+from skill.simulator.client import AudioIndex, describe
+from skill.web.service import create_app
 from skill.web.page import STATIC_DIR, local_url
 from skill.web.verifier import SkillIdVerifier
 

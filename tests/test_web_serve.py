@@ -34,7 +34,7 @@ def serving(tmp_path: Path, *flags: str, skill_id: str | None = SKILL_ID) -> Ite
         env["ACUPRESSURE_SKILL_ID"] = skill_id
     else:
         env.pop("ACUPRESSURE_SKILL_ID", None)
-    proc = subprocess.Popen([sys.executable, "-m", "skill.cli", "serve", "--port", str(port), *flags],
+    proc = subprocess.Popen([sys.executable, "-m", "skill.tools.cli", "serve", "--port", str(port), *flags],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -174,7 +174,7 @@ def test_sdk_certvalidator_fails_closed_if_replaced() -> None:
 
 
 def test_skill_id_is_checked_in_no_verify_mode_too(app, serve_http) -> None:
-    from skill.web.app import create_app
+    from skill.web.service import create_app
     from skill.web.serve import build_verifiers
 
     url = serve_http(create_app(app, verifiers=build_verifiers(app.config, verify=False)))

@@ -3,7 +3,7 @@
 The page (static HTML/CSS/JS in skill/web/static/, no CDN, no build step) lists the routines with
 an in-page player and download links, the points with where-to-find text, and a "talk to the
 coach" box. The box turns typed words into a real Alexa request envelope (POST /api/envelope:
-skill.nlu + skill.local_client, one implementation shared with `acupressure chat`), POSTs that
+skill.simulator.nlu + skill.simulator.client, one implementation shared with `acupressure chat`), POSTs that
 envelope to the skill's own endpoint `/` like a device would, then reads the reply into words and
 audio (POST /api/reply). These API routes never run the skill themselves, so they add nothing a
 caller could not already send to `/`; the verified endpoint stays exactly as strict as before.
@@ -19,9 +19,9 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 
-from skill.app import App
-from skill.audio_manifest import MANIFEST_NAME, Entry, FileKind, Manifest, load_manifest, routine_key
-from skill.local_client import (
+from skill.runtime.pipeline import App
+from skill.runtime.manifest import MANIFEST_NAME, Entry, FileKind, Manifest, load_manifest, routine_key
+from skill.simulator.client import (
     AUDIO_PLAYER_EVENTS,
     DEVICE_PREFIX,
     LOCAL_SKILL_ID,
@@ -37,7 +37,7 @@ from skill.local_client import (
     request_for,
     session_ended_request,
 )
-from skill.nlu import Matcher, default_matcher
+from skill.simulator.nlu import Matcher, default_matcher
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from waitress import create_server
 
-from skill.app import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
-from skill.audio_manifest import audio_dir
-from skill.web.app import create_app
+from skill.runtime.pipeline import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
+from skill.runtime.manifest import audio_dir
+from skill.web.service import create_app
 from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
 log = logging.getLogger(__name__)

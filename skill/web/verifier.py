@@ -271,7 +271,7 @@ class SkillIdVerifier(AbstractVerifier):
 
     def verify(self, headers: Mapping[str, Any], serialized_request_env: str,
                deserialized_request_env: Any) -> None:
-        from skill.app import application_id
+        from skill.runtime.pipeline import application_id
 
         try:
             body = json.loads(serialized_request_env)

@@ -1,5 +1,0 @@
-"""Content: typed models, loader with validation, and alias look-up."""
-
-from skill.content.loader import Content, ContentError, Problem, default_content, load
-
-__all__ = ["Content", "ContentError", "Problem", "default_content", "load"]

@@ -1,0 +1,168 @@
+"""Resolve what a person says ("B-54", "bladder fifty four", "Weizhong") to one content id."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skill.runtime.content.models import Meridian, PointsFile, Routine
+
+_UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+         "seventy": 70, "eighty": 80, "ninety": 90}
+
+# Words that carry no meaning when naming a point or routine ("the point behind my knee").
+_FILLER = frozenset(
+    "the a an my me your this that of on in at for to please point points spot acupressure "
+    "acupuncture number no pressure called named known as is".split()
+)
+
+
+def _split_alnum(text: str) -> list[str]:
+    """Lower-case tokens; letters and digits split apart ('bl23' -> 'bl', '23')."""
+    text = text.lower().replace("'s", "")
+    text = re.sub(r"([a-z])(\d)", r"\1 \2", text)
+    text = re.sub(r"(\d)([a-z])", r"\1 \2", text)
+    return re.findall(r"[a-z]+|\d+", text)
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    """Turn number words into digits: 'fifty four' -> '54', 'twenty-three' -> '23'."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t in _TENS:
+            value = _TENS[t]
+            if i + 1 < len(tokens) and tokens[i + 1] in _UNITS and 0 < _UNITS[tokens[i + 1]] < 10:
+                value += _UNITS[tokens[i + 1]]
+                i += 1
+            out.append(str(value))
+        elif t in _UNITS and t not in ("oh",):
+            out.append(str(_UNITS[t]))
+        else:
+            out.append(t)
+        i += 1
+    return out
+
+
+def _meridian_table(meridians: Iterable[Meridian]) -> list[tuple[list[str], str]]:
+    """(name tokens, code) pairs, longest names first so 'small intestine' beats 'intestine'."""
+    return _table(tuple((m.code, tuple(m.names)) for m in meridians))
+
+
+@lru_cache(maxsize=8)
+def _table(meridians: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[list[str], str]]:
+    # Cached: normalize() runs for every alias at cold start and for every look-up.
+    table = []
+    for code, names in meridians:
+        for name in (code, *names):
+            table.append((_split_alnum(name), code.lower()))
+    table.sort(key=lambda e: -len(e[0]))
+    return table
+
+
+def normalize(text: str, meridians: Iterable[Meridian] = ()) -> str:
+    """Canonical form of a spoken or written name: 'Bladder fifty-four' -> 'bl54'."""
+    tokens = [t for t in _numbers(_split_alnum(text)) if t not in _FILLER]
+    table = _meridian_table(meridians)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for name, code in table:
+            n = len(name)
+            # A meridian name counts only when a point number follows it ("bladder 23").
+            if n and tokens[i:i + n] == name and i + n < len(tokens) and tokens[i + n].isdigit():
+                out.append(code + str(int(tokens[i + n])))
+                i += n + 1
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return " ".join(out)
+
+
+@dataclass
+class Resolver:
+    """Maps normalized names to ids; exact, then word-subset, then close spelling."""
+
+    meridians: list[Meridian]
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, ident: str) -> None:
+        key = normalize(name, self.meridians)
+        if key:
+            self.keys.setdefault(key, ident)
+            self.keys.setdefault(key.replace(" ", ""), ident)
+
+    def resolve(self, text: str | None) -> str | None:
+        """The one id these words name, or None if unknown or ambiguous."""
+        if not text or not text.strip():
+            return None
+        key = normalize(text, self.meridians)
+        if not key:
+            return None
+        if key in self.keys:
+            return self.keys[key]
+        if key.replace(" ", "") in self.keys:
+            return self.keys[key.replace(" ", "")]
+        words = set(key.split())
+        # Longest known name whose words all appear in what was said ("the point behind my knee").
+        best: list[tuple[int, str]] = []
+        for k, ident in self.keys.items():
+            if set(k.split()) <= words:
+                best.append((len(k), ident))
+        if best:
+            best.sort(reverse=True)
+            top = best[0][0]
+            winners = {ident for n, ident in best if n == top}
+            if len(winners) == 1:
+                return winners.pop()
+        # Misspellings and mis-hearings ("shen shoo"); a point code must match exactly.
+        if not re.search(r"\d", key):
+            close = difflib.get_close_matches(key, [k for k in self.keys if not re.search(r"\d", k)],
+                                              n=2, cutoff=0.82)
+            ids = {self.keys[c] for c in close}
+            if len(ids) == 1:
+                return ids.pop()
+        return None
+
+
+@dataclass
+class AliasIndex:
+    """Resolvers for points, routines, complaints and regions."""
+
+    points: Resolver
+    routines: Resolver
+    complaints: Resolver
+    regions: Resolver
+
+
+def build_index(points_file: PointsFile, routines: list[Routine]) -> AliasIndex:
+    """Index every name content gives for each point, routine, complaint and region."""
+    m = points_file.meridians
+    points, rts, comps, regs = Resolver(m), Resolver(m), Resolver(m), Resolver(m)
+    for p in points_file.points:
+        for name in [p.id, p.name, p.pinyin, *([p.english] if p.english else []), *p.aliases]:
+            points.add(name, p.id)
+    for r in routines:
+        for name in [r.id.replace("_", " "), r.name, *r.aliases]:
+            rts.add(name, r.id)
+    for c in points_file.complaints:
+        for name in [c.id.value.replace("_", " "), c.name, *c.aliases]:
+            comps.add(name, c.id.value)
+    for g in points_file.regions:
+        for name in [g.id.value.replace("_", " "), g.name, *g.aliases]:
+            regs.add(name, g.id.value)
+    return AliasIndex(points, rts, comps, regs)

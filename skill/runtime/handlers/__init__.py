@@ -1,0 +1,85 @@
+"""ASK SDK handlers grouped by feature, and the one ordered registration list (first match wins)."""
+
+from __future__ import annotations
+
+from skill.runtime.handlers import (
+    builtin,
+    launch,
+    navigation,
+    playback,
+    points,
+    preferences,
+    privacy,
+    reminders,
+    routines,
+    safety,
+)
+from skill.runtime.handlers.failures import CatchAllExceptionHandler, SkillErrorHandler
+from skill.runtime.handlers.interceptors import (
+    LoadProfileInterceptor,
+    LogRequestInterceptor,
+    LogResponseInterceptor,
+    SaveProfileInterceptor,
+)
+
+# Order matters: specific handlers first, catch-alls last.
+REQUEST_HANDLERS = [
+    # Safety first: these read every slot of every intent (a red flag said anywhere stops a routine).
+    safety.RedFlagHandler,
+    safety.NotPregnantHandler,
+    safety.PregnancyHandler,
+    launch.LaunchHandler,
+    launch.YesHandler,
+    launch.NoHandler,
+    safety.PainHandler,
+    safety.FreeTextHandler,
+    privacy.DeleteDataHandler,
+    privacy.SkillDisabledHandler,
+    reminders.SetReminderIntentHandler,
+    reminders.PermissionResponseHandler,
+    # AudioPlayer mode: voice commands while a routine plays, then buttons and playback events.
+    playback.AudioMoveHandler,
+    playback.AudioResumeHandler,
+    playback.AudioPauseHandler,
+    playback.AudioStopHandler,
+    playback.ControllerNextHandler,
+    playback.ControllerPreviousHandler,
+    playback.ControllerPlayHandler,
+    playback.ControllerPauseHandler,
+    playback.PlaybackStartedHandler,
+    playback.PlaybackNearlyFinishedHandler,
+    playback.PlaybackFinishedHandler,
+    playback.PlaybackStoppedHandler,
+    playback.PlaybackFailedHandler,
+    playback.ExceptionEncounteredHandler,
+    points.FindPointHandler,
+    points.PointsForComplaintHandler,
+    points.ListPointsHandler,
+    routines.StartRoutineHandler,
+    routines.ListRoutinesHandler,
+    navigation.NextHandler,
+    navigation.SkipHandler,
+    navigation.PreviousHandler,
+    navigation.RepeatHandler,
+    navigation.StartOverHandler,
+    navigation.PauseHandler,
+    navigation.ResumeHandler,
+    preferences.SetHoldTimeHandler,
+    preferences.SetPositionHandler,
+    builtin.HelpHandler,
+    builtin.StopHandler,
+    builtin.CancelHandler,
+    builtin.NavigateHomeHandler,
+    builtin.UnsupportedPlaybackHandler,
+    builtin.FallbackHandler,
+    builtin.SessionEndedHandler,
+    builtin.UnknownIntentHandler,   # catch-all: any other intent
+    builtin.OtherRequestHandler,    # catch-all: any other request type
+]
+
+EXCEPTION_HANDLERS = [SkillErrorHandler, CatchAllExceptionHandler]
+
+REQUEST_INTERCEPTORS = [LogRequestInterceptor, LoadProfileInterceptor]
+RESPONSE_INTERCEPTORS = [SaveProfileInterceptor, LogResponseInterceptor]
+
+__all__ = ["EXCEPTION_HANDLERS", "REQUEST_HANDLERS", "REQUEST_INTERCEPTORS", "RESPONSE_INTERCEPTORS"]

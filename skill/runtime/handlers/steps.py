@@ -1,0 +1,92 @@
+"""Turn a routine step into dialog-mode speech: pre-rendered audio when available, else text."""
+
+from __future__ import annotations
+
+import logging
+
+from skill.runtime.manifest import step_key
+from skill.runtime.content.models import Routine
+from skill.runtime.engine import Move, RoutineState, StepPlan
+from skill.runtime.handlers.base import Deps
+from skill.runtime.speech import MAX_BREAK_S, Speech, audio_url
+
+log = logging.getLogger(__name__)
+
+# Wording said before a step, by how we got there.
+MOVE_PREFIX = {
+    Move.SKIP: "step_skipped",
+    Move.START_OVER: "step_start_over",
+    Move.RESUME: "step_resume",
+    Move.REPEAT: "step_repeat",
+}
+
+
+def spoken_duration(deps: Deps, seconds: int) -> str:
+    """'one minute', 'ninety seconds' from the prompts; a plain count for other lengths."""
+    key = f"duration_{seconds}"
+    if deps.prompts.has(key):
+        return deps.prompts.say(key)
+    return deps.prompts.say("duration_seconds", seconds=seconds)
+
+
+def _audio(deps: Deps, plan: StepPlan, speech: Speech) -> bool:
+    """Add the step's rendered audio (words, timed hold, release) if it exists and fits."""
+    if not deps.audio_base_url:
+        return False
+    entry = deps.manifest.get(step_key(plan.routine.id, plan.step.id, plan.audio_hold_s))
+    if entry is None:
+        return False
+    if not speech.audio(audio_url(deps.audio_base_url, entry.path), entry.duration_ms):
+        log.warning("step audio %s (%d ms) does not fit one response; speaking text", entry.key,
+                    entry.duration_ms)
+        return False
+    return True
+
+
+def _text(deps: Deps, plan: StepPlan, speech: Speech) -> None:
+    """Speak the step; a hold longer than a <break> is left to the user ('say next when done')."""
+    p = deps.prompts
+    speech.text(*plan.step.say)
+    if plan.hold_s:
+        speech.text(p.say("hold_for", hold=spoken_duration(deps, plan.hold_s)))
+        if plan.step.release:
+            speech.text(p.say("hold_then"), *plan.step.release)
+    elif plan.pause_s and plan.pause_s <= MAX_BREAK_S:
+        speech.pause(plan.pause_s)
+        speech.text(*plan.step.release)
+    elif plan.pause_s:
+        speech.text(p.say("pause_for", pause=spoken_duration(deps, plan.pause_s)))
+        if plan.step.release:
+            speech.text(p.say("hold_then"), *plan.step.release)
+    else:
+        speech.text(*plan.step.release)
+
+
+def step_speech(deps: Deps, plan: StepPlan, how: Move, *, at_first: bool = False) -> tuple[Speech, Speech]:
+    """The spoken step and its reprompt."""
+    p = deps.prompts
+    speech = Speech()
+    if how is Move.PREVIOUS and at_first:
+        speech.text(p.say("step_already_first"))
+    elif how in MOVE_PREFIX:
+        speech.text(p.say(MOVE_PREFIX[how]))
+    speech.text(p.say("step_heading", number=plan.number, total=plan.total, title=plan.step.title))
+    if not _audio(deps, plan, speech):
+        _text(deps, plan, speech)
+    speech.text(p.say("step_last_prompt" if plan.is_last else "step_next_prompt"))
+    reprompt = Speech().text(p.say("step_reprompt"))
+    return speech, reprompt
+
+
+def finish_speech(deps: Deps, routine: Routine) -> Speech:
+    """Said when the last step is done."""
+    return Speech().text(*routine.outro, deps.prompts.say("routine_done", name=routine.name))
+
+
+def routine_of(deps: Deps, state: RoutineState) -> Routine | None:
+    """The routine a saved state refers to, if content still has it with those steps."""
+    routine = deps.content.routines.get(state.routine_id)
+    if routine is None:
+        return None
+    known = {s.id for s in routine.steps}
+    return routine if all(s in known for s in state.step_ids) else None

@@ -1,0 +1,53 @@
+"""`acupressure render`: render prompts, steps and downloadable routines into audio/."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from skill.runtime.manifest import audio_dir
+from skill.runtime.content.loader import ContentError
+from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
+
+
+def _render(engine_name: str, out: Path, jobs: int | None):
+    from skill.tools.render.build import render
+
+    engine = make_engine(engine_name)
+    print(f"rendering with {engine_name} into {out} ...", file=sys.stderr)
+    return render(out, engine, jobs=jobs)
+
+
+def run(args) -> int:
+    """Render everything that changed; exit 0 on success, 1 on failure (nothing changed on failure)."""
+    from skill.tools.render.build import RenderError
+
+    out = Path(args.out) if args.out else audio_dir()
+    engine = args.engine or "piper"
+    try:
+        try:
+            report = _render(engine, out, args.jobs)
+        except EngineUnavailable as exc:
+            fallback = os.environ.get(GTTS_FALLBACK_ENV, "").strip().lower()
+            if engine != "gtts" or fallback != "piper":
+                raise
+            print(f"render: {exc}\nrender: {GTTS_FALLBACK_ENV}=piper: rendering offline with Piper instead.",
+                  file=sys.stderr)
+            report = _render("piper", out, args.jobs)
+    except EngineUnavailable as exc:
+        hint = (" Nothing was changed: the previous audio and manifest are intact. Render offline with "
+                "`acupressure render --engine piper`, or set "
+                f"{GTTS_FALLBACK_ENV}=piper to fall back automatically.") if engine == "gtts" else \
+            " Nothing was changed: the previous audio and manifest are intact."
+        print(f"render failed: {exc}.{hint}", file=sys.stderr)
+        return 1
+    except (EngineError, RenderError, ContentError) as exc:
+        print(f"render failed: {exc}\nNothing was changed: the previous audio and manifest are intact.",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("render interrupted: the previous audio and manifest are intact.", file=sys.stderr)
+        return 130
+    print(report.summary())
+    return 0

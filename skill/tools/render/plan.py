@@ -1,0 +1,164 @@
+"""What to render: every prompt, every step at every hold, every routine — as lists of timed parts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from skill.runtime.manifest import FileKind, prompt_key, routine_key, step_key, text_hash
+from skill.runtime.content.loader import Content
+from skill.runtime.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, Step
+from skill.tools.render.settings import Settings
+
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+# prompts.yaml also holds words the skill never says: store listing, slot values, sample utterances.
+NOT_SPOKEN_PREFIXES = ("store_", "slot_", "utter_")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a timed file: speech, a hold or pause (quiet), a gap, or a chime."""
+
+    kind: str  # speech | hold | pause | gap | chime
+    text: str | None = None
+    ms: int = 0
+    chapter: str | None = None  # step id, for routines' chapter markers
+
+    def as_json(self) -> list:
+        return [self.kind, self.text, self.ms, self.chapter]
+
+
+@dataclass
+class Item:
+    """One audio file to render."""
+
+    key: str
+    kind: FileKind
+    stem: str        # path without hash and extension, e.g. steps/lower_back/bl23-60
+    fmt: str         # "alexa" or "download"
+    text: str
+    parts: list[Part]
+    meta: dict = field(default_factory=dict)  # routine_id, step_id, hold_s, title, chapter titles
+    hash: str = ""
+
+    @property
+    def path(self) -> str:
+        return f"{self.stem}.{self.hash[:12]}.mp3"
+
+    def texts(self) -> set[str]:
+        return {p.text for p in self.parts if p.kind == "speech" and p.text}
+
+
+def spoken_lines(content: Content) -> list[str]:
+    """Every distinct spoken line that gets its own prompt file, in content order."""
+    lines: list[str] = []
+    for p in content.points.values():
+        lines += [p.location, *p.find_steps, *p.press.steps, *p.benefits, *(c.text for c in p.cautions)]
+    for t in content.techniques.values():
+        lines += t.steps
+    for r in content.routines.values():
+        lines += [*r.intro, *r.outro]
+    s = content.safety
+    lines += [s.disclaimer, s.disclaimer_short, *s.pregnancy, s.pregnancy_skip, *s.red_flag_reply,
+              *s.emergency_reply, *s.see_practitioner, *s.pain_during, *s.pressure_guidance]
+    lines += [t.text for t in content.tips]
+    for key, value in content.prompts.items():
+        if key.startswith(NOT_SPOKEN_PREFIXES):
+            continue
+        for text in [value] if isinstance(value, str) else value:
+            # Templates are filled at run time (SSML, not audio); values padded with spaces or
+            # without a letter (", ", " and ") are joiners for building sentences, not lines.
+            if not PLACEHOLDER.search(text) and text == text.strip() and any(c.isalpha() for c in text):
+                lines.append(text)
+    seen: set[str] = set()
+    out = []
+    for line in (x.strip() for x in lines):
+        if line and line not in seen:
+            seen.add(line)
+            out.append(line)
+    return out
+
+
+def _lines(texts: list[str], settings: Settings, chapter: str | None = None) -> list[Part]:
+    parts: list[Part] = []
+    for i, t in enumerate(x.strip() for x in texts if x.strip()):
+        if i:
+            parts.append(Part("gap", ms=settings.line_gap_ms, chapter=chapter))
+        parts.append(Part("speech", text=t, chapter=chapter))
+    return parts
+
+
+def step_parts(step: Step, hold_s: int | None, settings: Settings, chapter: str | None = None) -> list[Part]:
+    """Say lines, then the hold (or fixed pause) as exact quiet, a chime, then the release lines."""
+    parts = _lines(step.say, settings, chapter)
+    quiet = (hold_s * 1000, "hold") if step.hold and hold_s else \
+        ((step.pause_s * 1000, "pause") if step.pause_s else None)
+    if quiet:
+        # The quiet starts where the last word ends and lasts exactly the hold: the chime ends it.
+        parts.append(Part(quiet[1], ms=quiet[0], chapter=chapter))
+        parts.append(Part("chime", chapter=chapter))
+        if step.release:
+            parts.append(Part("gap", ms=settings.after_cue_ms, chapter=chapter))
+    elif step.release:
+        parts.append(Part("gap", ms=settings.line_gap_ms, chapter=chapter))
+    parts += _lines(step.release, settings, chapter)
+    return parts
+
+
+def switches_side(routine: Routine, index: int) -> bool:
+    """True when this step works the other side (left <-> right) from the last step that had a side."""
+    sided = (Side.LEFT, Side.RIGHT)
+    cur = routine.steps[index].side
+    if cur not in sided:
+        return False
+    prev = next((s.side for s in reversed(routine.steps[:index]) if s.side in sided), None)
+    return prev is not None and prev != cur
+
+
+def item_hash(item: Item, engine_id: str, settings: Settings) -> str:
+    """Hash of everything that shapes the file: parts (texts, timings), format, voice, settings."""
+    payload = {
+        "kind": item.kind.value, "fmt": item.fmt, "engine": engine_id, "settings": settings.as_dict(),
+        "parts": [p.as_json() for p in item.parts],
+        "meta": {k: v for k, v in item.meta.items() if k in ("title", "chapters", "description", "track")},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def plan(content: Content, engine_id: str, settings: Settings,
+         routines: list[str] | None = None, prompts: bool = True,
+         holds: tuple[int, ...] | None = None) -> list[Item]:
+    """Every file to render, hashed; `routines`, `prompts` and `holds` narrow it (tests, benchmarks)."""
+    items: list[Item] = []
+    if prompts:
+        for line in spoken_lines(content):
+            h = text_hash(line)
+            items.append(Item(prompt_key(h), FileKind.PROMPT, f"prompts/{h}", "alexa", line,
+                              [Part("speech", text=line)]))
+    chosen = [r for rid, r in content.routines.items() if routines is None or rid in routines]
+    for track, r in enumerate(chosen, start=1):
+        for i, s in enumerate(r.steps):
+            variants: list[int | None] = list(holds or HOLD_CHOICES_S) if s.hold else [None]
+            for hold in variants:
+                stem = f"steps/{r.id}/{s.id}" + (f"-{hold}" if hold else "")
+                items.append(Item(step_key(r.id, s.id, hold), FileKind.STEP, stem, "alexa",
+                                  "\n".join([*s.say, *s.release]), step_parts(s, hold, settings),
+                                  {"routine_id": r.id, "step_id": s.id, "hold_s": hold, "title": s.title,
+                                   "switch_sides": switches_side(r, i)}))
+        parts = _lines(r.intro, settings, chapter="intro")
+        for s in r.steps:
+            if parts:
+                parts.append(Part("gap", ms=settings.step_gap_ms, chapter=None))
+            parts += step_parts(s, HOLD_DEFAULT_S if s.hold else None, settings, chapter=s.id)
+        if r.outro:
+            parts.append(Part("gap", ms=settings.step_gap_ms, chapter=None))
+            parts += _lines(r.outro, settings, chapter="outro")
+        chapters = {"intro": r.name, **{s.id: s.title for s in r.steps}, "outro": r.name}
+        items.append(Item(routine_key(r.id), FileKind.ROUTINE, f"routines/{r.id}", "download", r.name, parts,
+                          {"routine_id": r.id, "title": r.name, "description": r.description,
+                           "chapters": chapters, "track": track, "hold_s": HOLD_DEFAULT_S}))
+    for item in items:
+        item.hash = item_hash(item, engine_id, settings)
+    return items
