@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skill.runtime.content.loader import load  # noqa: E402
-from skill.tools.render.engines import make_engine  # noqa: E402
-from skill.tools.render.build import render  # noqa: E402
+from skill.runtime.content.loader import load
+from skill.tools.render.build import render
+from skill.tools.render.engines import make_engine
 
 
 def main(argv: list[str] | None = None) -> int:

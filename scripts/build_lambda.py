@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skill.tools.bundle import main  # noqa: E402  (needs the repository on sys.path first)
+from skill.tools.bundle import main
 
 if __name__ == "__main__":
     sys.exit(main())

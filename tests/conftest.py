@@ -17,14 +17,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from envelopes import SKILL_ID, Conversation  # noqa: E402
-from pki import CERT_URL, FakeAlexaPKI, make_pki  # noqa: E402
+from envelopes import SKILL_ID, Conversation
+from pki import CERT_URL, FakeAlexaPKI, make_pki
 
-from skill.runtime.pipeline import App, Config, build_app  # noqa: E402
-from skill.runtime.manifest import Manifest, step_key  # noqa: E402
-from skill.runtime.content.models import HOLD_CHOICES_S  # noqa: E402
-from skill.runtime.content import Content, default_content  # noqa: E402
-from skill.runtime.persistence import SQLiteAdapter  # noqa: E402
+from skill.runtime.content import Content, default_content
+from skill.runtime.content.models import HOLD_CHOICES_S
+from skill.runtime.manifest import Manifest, step_key
+from skill.runtime.persistence import SQLiteAdapter
+from skill.runtime.pipeline import App, Config, build_app
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO_BASE = "https://audio.example.test/audio/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -16,8 +16,8 @@ Slots = Mapping[str, str | Mapping[str, str] | None]
 
 
 def now_iso(offset_s: float = 0) -> str:
-    t = datetime.now(timezone.utc).timestamp() + offset_s
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = datetime.now(UTC).timestamp() + offset_s
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def launch_request() -> dict[str, Any]:

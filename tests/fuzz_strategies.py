@@ -99,8 +99,8 @@ intents = st.one_of(targeted_intents,
 @st.composite
 def crafted_tokens(draw: st.DrawFn) -> str:
     """Tokens in the skill's own format (skill.runtime.streams.Token) with parts right, stale or wrong."""
-    from skill.runtime.streams import TOKEN_PREFIX, TOKEN_SEP, VERSION_CHARS
     from skill.runtime.content import default_content
+    from skill.runtime.streams import TOKEN_PREFIX, TOKEN_SEP, VERSION_CHARS
 
     content = default_content()
     routine = draw(st.sampled_from(sorted(content.routines.values(), key=lambda r: r.id)))

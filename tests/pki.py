@@ -21,7 +21,7 @@ def _name(cn: str) -> x509.Name:
 
 def _cert(subject: str, key, issuer: str, issuer_key, *, ca: bool, dns: str | None = None,
           days: tuple[int, int] = (-1, 30)) -> x509.Certificate:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     b = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
          .public_key(key.public_key()).serial_number(x509.random_serial_number())
          .not_valid_before(now + dt.timedelta(days=days[0])).not_valid_after(now + dt.timedelta(days=days[1]))

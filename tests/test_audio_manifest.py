@@ -3,7 +3,13 @@
 import json
 
 from skill.runtime.manifest import (
-    FileKind, Manifest, load_manifest, prompt_key, prompt_key_for, step_key, text_hash,
+    FileKind,
+    Manifest,
+    load_manifest,
+    prompt_key,
+    prompt_key_for,
+    step_key,
+    text_hash,
 )
 
 

@@ -25,11 +25,11 @@ from envelopes import (
 from expectations import prompt_fragments, words
 
 from skill.runtime import engine
-from skill.runtime.manifest import step_key
-from skill.runtime.streams import MAX_TOKEN_CHARS, REWIND_MS, Token
 from skill.runtime.content import Content
 from skill.runtime.engine import Preferences
+from skill.runtime.manifest import step_key
 from skill.runtime.persistence import Profile, SQLiteAdapter
+from skill.runtime.streams import MAX_TOKEN_CHARS, REWIND_MS, Token
 
 
 def lambda_transport_of(module: Any) -> Callable[[dict], dict]:

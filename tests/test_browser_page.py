@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from test_chat import serving
 
-from skill.runtime.manifest import load_manifest, routine_key
 from skill.runtime.content import Content
+from skill.runtime.manifest import load_manifest, routine_key
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROUTINE = "back_of_knee"

@@ -19,9 +19,9 @@ from xml.sax.saxutils import escape
 
 import boto3
 import pytest
+from envelopes import SKILL_ID, USER_ID, envelope, launch_request
 from moto.server import ThreadedMotoServer
 
-from envelopes import SKILL_ID, USER_ID, envelope, launch_request
 from skill.tools import bundle
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -163,8 +163,8 @@ def test_conversations_carry_session_state_safely(skill_env: SkillEnv, turns: li
 
 @pytest.fixture(scope="module")
 def flask_app(skill_env: SkillEnv) -> Any:
-    from skill.web.service import MAX_BODY_BYTES, create_app
     from skill.web.serve import build_verifiers
+    from skill.web.service import MAX_BODY_BYTES, create_app
 
     app = skill_env.module.APP
     flask_app = create_app(app, verifiers=build_verifiers(app.config, verify=False))

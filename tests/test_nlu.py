@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from skill.tools.model_builder import PACKAGE_DIR, MODEL_JSON
 from skill.simulator.nlu import Kind, Matcher, default_matcher, iso_duration
+from skill.tools.model_builder import MODEL_JSON, PACKAGE_DIR
 
 MODEL = json.loads((PACKAGE_DIR / MODEL_JSON).read_text(encoding="utf-8"))
 

@@ -8,14 +8,14 @@ import numpy as np
 import pyloudnorm
 import pytest
 from mutagen.id3 import ID3
+from render_fixtures import quiet_runs, write_content
 from scipy.signal import resample_poly
 
-from render_fixtures import quiet_runs, write_content
-from skill.runtime.manifest import FileKind, load_manifest, prompt_key_for, step_key
 from skill.runtime.content.loader import load
+from skill.runtime.manifest import FileKind, load_manifest, prompt_key_for, step_key
+from skill.tools.render.build import render
 from skill.tools.render.engines import PiperEngine
 from skill.tools.render.ffmpeg import decode, probe_mp3
-from skill.tools.render.build import render
 from skill.tools.render.plan import spoken_lines
 
 BASE_URL = "https://audio.example.test/coach/"

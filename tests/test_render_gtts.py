@@ -2,7 +2,6 @@
 
 import base64
 import json
-import os
 import socket
 import subprocess
 import threading
@@ -12,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from render_fixtures import TINY, ToneEngine, write_content
+
 from skill.runtime.manifest import load_manifest
 from skill.tools.render import command, engines
 from skill.tools.render.engines import EngineUnavailable, GTTSEngine

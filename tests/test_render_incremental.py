@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from render_fixtures import TINY, ToneEngine, quiet_runs, write_content
-from skill.runtime.manifest import load_manifest, step_key
+
 from skill.runtime.content.loader import load
+from skill.runtime.manifest import load_manifest, step_key
+from skill.tools.render.build import RenderError, render
 from skill.tools.render.engines import EngineError
 from skill.tools.render.ffmpeg import decode
-from skill.tools.render.build import RenderError, render
 from skill.tools.render.settings import Settings
 
 HOLDS = (30,)

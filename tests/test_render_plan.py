@@ -1,9 +1,10 @@
 """What gets rendered: prompts, steps at every hold choice, side changes, and what the hashes cover."""
 
 from render_fixtures import TINY, write_content
-from skill.runtime.manifest import FileKind, step_key
+
 from skill.runtime.content.loader import load
 from skill.runtime.content.models import HOLD_CHOICES_S
+from skill.runtime.manifest import FileKind, step_key
 from skill.tools.render.plan import plan, spoken_lines, switches_side
 from skill.tools.render.settings import Settings
 

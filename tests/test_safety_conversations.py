@@ -29,8 +29,8 @@ from envelopes import (
 from expectations import prompt_fragments, words
 from nlu import compile_model, understand
 
-from skill.runtime.streams import Token
 from skill.runtime.content import Content
+from skill.runtime.streams import Token
 from skill.tools.model_builder import interaction_model
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())

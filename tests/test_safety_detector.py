@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from skill.runtime.content import Content
-from skill.tools.model_builder import interaction_model
 from skill.runtime.screening import Concern, Detector, normalize
+from skill.tools.model_builder import interaction_model
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
 

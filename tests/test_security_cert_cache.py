@@ -19,7 +19,7 @@ ECHO = "https://s3.amazonaws.com/echo.api/"
 
 class Clock:
     def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.timezone.utc)
+        self.now = dt.datetime.now(dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now

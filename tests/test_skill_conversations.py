@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from envelopes import Conversation, launch_request, session_ended_request, speech_of
+from envelopes import Conversation, launch_request, speech_of
 from expectations import check, prompt_fragments, words
 
 from skill.runtime.content import Content

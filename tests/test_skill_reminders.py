@@ -55,7 +55,7 @@ def alexa_api(certs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlex
     api = FakeAlexaApi()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             api.received.append({"path": self.path, "auth": self.headers.get("Authorization"),
                                  "type": self.headers.get("Content-Type"), "body": json.loads(body)})

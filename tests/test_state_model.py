@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from skill.runtime.streams import REWIND_MS, Token
 from skill.runtime.content import Content, default_content
 from skill.runtime.engine import Delivery, Status
 from skill.runtime.persistence import Profile, SQLiteAdapter
+from skill.runtime.streams import REWIND_MS, Token
 
 CONTENT: Content = default_content()
 # Routines with no point avoided in pregnancy start at once (no "are you pregnant?" question first).

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from envelopes import SKILL_ID
 
-from skill.runtime.pipeline import App, check_envelope
-from skill.runtime.manifest import load_manifest, prompt_key_for, routine_key, step_key
 from skill.runtime.content import Content
+from skill.runtime.manifest import load_manifest, prompt_key_for, routine_key, step_key
+from skill.runtime.pipeline import App, check_envelope
 from skill.simulator.client import AudioIndex, describe
-from skill.web.service import create_app
 from skill.web.page import STATIC_DIR, local_url
+from skill.web.service import create_app
 from skill.web.verifier import SkillIdVerifier
 
 # Enough of an MP3 for a server and a reader: an ID3v2 header, then one frame header.

@@ -174,8 +174,8 @@ def test_sdk_certvalidator_fails_closed_if_replaced() -> None:
 
 
 def test_skill_id_is_checked_in_no_verify_mode_too(app, serve_http) -> None:
-    from skill.web.service import create_app
     from skill.web.serve import build_verifiers
+    from skill.web.service import create_app
 
     url = serve_http(create_app(app, verifiers=build_verifiers(app.config, verify=False)))
     ok = json.dumps(envelope(launch_request())).encode()

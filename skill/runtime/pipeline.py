@@ -16,11 +16,11 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Request, RequestEnvelope
 from ask_sdk_model.services import ApiClient
 
-from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.content import Content, default_content
 from skill.runtime.errors import MalformedRequest
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
 from skill.runtime.handlers.base import Deps, SessionKey
+from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
 from skill.runtime.speech import MAX_RESPONSE_BYTES, Prompts, Speech
 
@@ -74,7 +74,7 @@ class LazyApiClient(ApiClient):
     def __init__(self) -> None:
         self._client: ApiClient | None = None
 
-    def invoke(self, request):  # noqa: ANN001, ANN201 (the SDK's own signature)
+    def invoke(self, request):
         if self._client is None:
             from ask_sdk_core.api_client import DefaultApiClient
 

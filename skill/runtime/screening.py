@@ -72,8 +72,8 @@ RULES: dict[str, list[re.Pattern[str]]] = {
     ),
     "both_legs": _rx(
         rf"\b(both|two|my) (legs|feet)\b.*\b{_WEAK}\b", rf"\b{_WEAK}\b.*\b(both|two|my) (legs|feet)\b",
-        rf"\b(both|two) (of my )?(legs|feet)\b.*\b(pain|hurt\w*|ache|aching)\b",
-        rf"\blegs\b.*\b(giving way|give way|gave way|gave out|giving out|buckl\w*|collaps\w*|will not hold)\b",
+        r"\b(both|two) (of my )?(legs|feet)\b.*\b(pain|hurt\w*|ache|aching)\b",
+        r"\blegs\b.*\b(giving way|give way|gave way|gave out|giving out|buckl\w*|collaps\w*|will not hold)\b",
         r"\b(cannot|could not) (stand|walk) (up )?(properly|at all|straight)?\b.*\blegs?\b",
         r"\bcannot stand up properly\b",
     ),

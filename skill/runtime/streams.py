@@ -21,9 +21,9 @@ from ask_sdk_model.interfaces.audioplayer import (
     Stream,
 )
 
-from skill.runtime.manifest import Entry, Manifest
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import RoutineState, plan_step
+from skill.runtime.manifest import Entry, Manifest
 from skill.runtime.speech import audio_url
 
 TOKEN_PREFIX = "acu1"

@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -45,7 +45,7 @@ _AUDIO_SRC = re.compile(r"""<audio\b[^>]*\bsrc\s*=\s*("([^"]*)"|'([^']*)')""", r
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _safe_id(text: str) -> str:
@@ -433,7 +433,7 @@ def http_transport(url: str, timeout: float = 15.0) -> Transport:
         req = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"),
                                      headers={"Content-Type": "application/json"}, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (user-given URL)
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return json.loads(resp.read())
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300]

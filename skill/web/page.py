@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 
-from skill.runtime.pipeline import App
 from skill.runtime.manifest import MANIFEST_NAME, Entry, FileKind, Manifest, load_manifest, routine_key
+from skill.runtime.pipeline import App
 from skill.simulator.client import (
     AUDIO_PLAYER_EVENTS,
     DEVICE_PREFIX,

@@ -10,8 +10,8 @@ from typing import Any
 
 from waitress import create_server
 
-from skill.runtime.pipeline import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
 from skill.runtime.manifest import audio_dir
+from skill.runtime.pipeline import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
 from skill.web.service import create_app
 from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 

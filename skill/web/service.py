@@ -7,14 +7,13 @@ import json
 import logging
 from pathlib import Path
 
+from ask_sdk_webservice_support.verifier import VerificationException
 from flask import Flask, Response, jsonify, request, send_from_directory
+from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG, SkillAdapter
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from ask_sdk_webservice_support.verifier import VerificationException
-from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG, SkillAdapter
-
-from skill.runtime.pipeline import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, failure_response
 from skill.runtime.errors import MalformedRequest
+from skill.runtime.pipeline import KNOWN_REQUEST_TYPES, App, check_envelope, empty_response, failure_response
 from skill.web.page import register_page
 from skill.web.verifier import SignatureVerifier, TimestampVerifier
 

@@ -27,7 +27,7 @@ import threading
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -122,7 +122,7 @@ def chain_cache_name(url: str) -> str:
 
 def fetch_url(url: str) -> bytes:
     """Download a cert chain (bounded in size and time)."""
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as resp:  # noqa: S310 (URL checked above)
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as resp:
         data = resp.read(MAX_CHAIN_BYTES + 1)
     if len(data) > MAX_CHAIN_BYTES:
         raise VerificationException("cert chain too large")
@@ -132,7 +132,7 @@ def fetch_url(url: str) -> bytes:
 class _Cached:
     """A validated chain's leaf and the window in which every cert of the chain is valid."""
 
-    __slots__ = ("leaf", "not_before", "not_after")
+    __slots__ = ("leaf", "not_after", "not_before")
 
     def __init__(self, leaf: x509.Certificate, certs: list[x509.Certificate]):
         self.leaf = leaf
@@ -144,7 +144,7 @@ class SignatureVerifier(AbstractVerifier):
     """Verifies SignatureCertChainUrl and Signature-256 against the raw request body."""
 
     def __init__(self, roots: list[x509.Certificate] | None = None, fetch: Fetch = fetch_url,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
                  cache_dir: str | Path | None = None, max_cached: int = MAX_CACHED_CHAINS):
         self._store = Store(roots if roots is not None else load_roots())
         self._fetch = fetch
@@ -241,7 +241,7 @@ class TimestampVerifier(AbstractVerifier):
     """The request timestamp is within 150 s of now (an hour for skill lifecycle events)."""
 
     def __init__(self, tolerance_s: int = TOLERANCE_S,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.tolerance_s = tolerance_s
         self._now = now
 

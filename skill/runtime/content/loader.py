@@ -21,15 +21,15 @@ from skill.runtime.content.models import (
     Meridian,
     Point,
     PointsFile,
-    RegionTopic,
-    Safety,
-    Technique,
-    Tip,
     PromptsFile,
+    RegionTopic,
     Routine,
     RoutinesFile,
+    Safety,
     SafetyFile,
+    Technique,
     TechniquesFile,
+    Tip,
     TipsFile,
 )
 
@@ -168,7 +168,7 @@ def _parse(directory: Path, name: str, problems: list[Problem]) -> _Parsed | Non
         return None
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

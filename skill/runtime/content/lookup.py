@@ -24,8 +24,7 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "si
 
 # Words that carry no meaning when naming a point or routine ("the point behind my knee").
 _FILLER = frozenset(
-    "the a an my me your this that of on in at for to please point points spot acupressure "
-    "acupuncture number no pressure called named known as is".split()
+    ["the", "a", "an", "my", "me", "your", "this", "that", "of", "on", "in", "at", "for", "to", "please", "point", "points", "spot", "acupressure", "acupuncture", "number", "no", "pressure", "called", "named", "known", "as", "is"]
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -13,8 +13,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.slu.entityresolution import StatusCode
 
-from skill.runtime.manifest import Manifest
 from skill.runtime.content import Content
+from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile
 from skill.runtime.screening import Detector
 from skill.runtime.speech import Prompts, Speech

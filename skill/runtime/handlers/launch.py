@@ -8,6 +8,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.runtime import engine
+from skill.runtime.engine import Delivery
 from skill.runtime.handlers.base import (
     Deps,
     IntentHandler,
@@ -20,9 +21,8 @@ from skill.runtime.handlers.base import (
     session_set,
     set_profile,
 )
-from skill.runtime.engine import Delivery
-from skill.runtime.handlers.playback import resume_routine
 from skill.runtime.handlers.intents import Intent
+from skill.runtime.handlers.playback import resume_routine
 from skill.runtime.handlers.privacy import answer_delete
 from skill.runtime.handlers.reminders import answer_offer, wants_offer
 from skill.runtime.handlers.steps import routine_of

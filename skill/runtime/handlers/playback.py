@@ -15,16 +15,6 @@ from ask_sdk_core.utils import get_supported_interfaces
 from ask_sdk_model import Response
 
 from skill.runtime import engine
-from skill.runtime.streams import (
-    Token,
-    play_directive,
-    playable,
-    resume_offset,
-    step_entry,
-    stop_directives,
-    stream_url,
-    token_for,
-)
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import Delivery, Move, RoutineState, Status
 from skill.runtime.errors import AudioUnavailable, NoRoutineInProgress
@@ -44,6 +34,16 @@ from skill.runtime.handlers.reminders import close_routine
 from skill.runtime.handlers.steps import finish_speech, routine_of
 from skill.runtime.persistence import Profile
 from skill.runtime.speech import Speech
+from skill.runtime.streams import (
+    Token,
+    play_directive,
+    playable,
+    resume_offset,
+    step_entry,
+    stop_directives,
+    stream_url,
+    token_for,
+)
 
 log = logging.getLogger(__name__)
 

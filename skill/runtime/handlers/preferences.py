@@ -14,7 +14,6 @@ from skill.runtime.errors import UnclearHoldTime, UnclearPosition
 from skill.runtime.handlers.base import IntentHandler, profile, reply, set_profile, slot
 from skill.runtime.handlers.intents import Intent, Slot
 from skill.runtime.handlers.steps import spoken_duration
-from skill.runtime.speech import Speech
 
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"

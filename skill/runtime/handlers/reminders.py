@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -139,7 +139,7 @@ def set_reminder(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
             token=tod.value))
         return hi.response_builder.response
     req = hi.request_envelope.request
-    now = req.timestamp or datetime.now(timezone.utc)
+    now = req.timestamp or datetime.now(UTC)
     try:
         client = hi.service_client_factory.get_reminder_management_service()
         client.create_reminder(reminder_request(deps.prompts, tod, now, req.locale or "en-US"))

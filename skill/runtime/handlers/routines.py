@@ -11,7 +11,6 @@ from skill.runtime import engine
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import Move
 from skill.runtime.errors import UnknownRoutine
-from skill.runtime.handlers.playback import can_play, start_playing, supports_audio
 from skill.runtime.handlers.base import (
     Deps,
     IntentHandler,
@@ -26,6 +25,7 @@ from skill.runtime.handlers.base import (
     slot,
 )
 from skill.runtime.handlers.intents import Intent, Slot
+from skill.runtime.handlers.playback import can_play, start_playing, supports_audio
 from skill.runtime.handlers.steps import step_speech
 from skill.runtime.speech import Speech
 

@@ -14,7 +14,6 @@ from ask_sdk_model import Response
 from skill.runtime import engine
 from skill.runtime.content.models import RedFlag, Routine
 from skill.runtime.engine import Status
-from skill.runtime.handlers.playback import in_audio_mode, pause_playing, play_step, supports_audio
 from skill.runtime.handlers.base import (
     Deps,
     IntentHandler,
@@ -28,10 +27,11 @@ from skill.runtime.handlers.base import (
     slot,
 )
 from skill.runtime.handlers.intents import Intent, Slot
+from skill.runtime.handlers.playback import in_audio_mode, pause_playing, play_step, supports_audio
 from skill.runtime.handlers.steps import routine_of
-from skill.runtime.streams import stop_directives
 from skill.runtime.screening import Concern, Detector
 from skill.runtime.speech import Speech
+from skill.runtime.streams import stop_directives
 
 
 def detector(deps: Deps) -> Detector:
@@ -133,7 +133,7 @@ class PregnancyHandler(IntentHandler):
             pregnancy_in(self.deps, handler_input) is Concern.PREGNANT
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        from skill.runtime.handlers.routines import pending_routine, begin_routine
+        from skill.runtime.handlers.routines import begin_routine, pending_routine
 
         routine = pending_routine(self.deps, handler_input)
         speech = note_pregnant(self.deps, handler_input)
@@ -160,7 +160,7 @@ class NotPregnantHandler(IntentHandler):
             pregnancy_in(self.deps, handler_input) is Concern.NOT_PREGNANT
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        from skill.runtime.handlers.routines import pending_routine, begin_routine
+        from skill.runtime.handlers.routines import begin_routine, pending_routine
 
         prof = profile(handler_input)
         set_profile(handler_input, replace(prof, pregnant=False, pregnancy_asked=True))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from skill.runtime.manifest import step_key
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import Move, RoutineState, StepPlan
 from skill.runtime.handlers.base import Deps
+from skill.runtime.manifest import step_key
 from skill.runtime.speech import MAX_BREAK_S, Speech, audio_url
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skill.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, FileKind
 from skill.runtime.content.loader import Content, load
+from skill.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, FileKind
 from skill.tools.render.engines import Engine
 from skill.tools.render.plan import Item, plan
 from skill.tools.render.settings import MAX_ALEXA_S, Settings, audio_base_url

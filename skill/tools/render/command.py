@@ -6,8 +6,8 @@ import os
 import sys
 from pathlib import Path
 
-from skill.runtime.manifest import audio_dir
 from skill.runtime.content.loader import ContentError
+from skill.runtime.manifest import audio_dir
 from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
 
 

@@ -7,9 +7,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from skill.runtime.manifest import FileKind, prompt_key, routine_key, step_key, text_hash
 from skill.runtime.content.loader import Content
 from skill.runtime.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, Step
+from skill.runtime.manifest import FileKind, prompt_key, routine_key, step_key, text_hash
 from skill.tools.render.settings import Settings
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -49,7 +49,7 @@ def _duration(ms: int) -> str:
 
 def feed(routines: list[dict], base_url: str, description: str, updated: datetime | None = None) -> str:
     """Podcast RSS 2.0 (iTunes namespace) with one item per routine; enclosures under base_url."""
-    when = format_datetime(updated or datetime(2020, 1, 1, tzinfo=timezone.utc))
+    when = format_datetime(updated or datetime(2020, 1, 1, tzinfo=UTC))
     items = []
     for r in routines:
         url = base_url + r["path"]
