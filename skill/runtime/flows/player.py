@@ -37,7 +37,7 @@ SESSION_REQUESTS = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 
 @dataclass(frozen=True)
-class Playing:
+class UnderWay:
     """A routine under way that the content still knows, with the profile it belongs to."""
 
     prof: Profile
@@ -53,15 +53,15 @@ def supports_audio(hi: HandlerInput) -> bool:
         return False
 
 
-def under_way(deps: Deps, hi: HandlerInput) -> Playing | None:
+def under_way(deps: Deps, hi: HandlerInput) -> UnderWay | None:
     """The user's routine under way (either delivery), if the content still knows it."""
     prof = profile(hi)
     state = ongoing(prof)
     routine = routine_of(deps, state) if state else None
-    return Playing(prof, state, routine) if state and routine else None
+    return UnderWay(prof, state, routine) if state and routine else None
 
 
-def saved(deps: Deps, hi: HandlerInput) -> Playing | None:
+def saved(deps: Deps, hi: HandlerInput) -> UnderWay | None:
     """The user's routine in AudioPlayer mode, if there is one the content still knows."""
     cur = under_way(deps, hi)
     return cur if cur is not None and cur.state.delivery is Delivery.AUDIO_PLAYER else None
@@ -144,7 +144,7 @@ def resume_routine(deps: Deps, hi: HandlerInput) -> Response:
     return continue_routine(deps, hi, Move.RESUME)
 
 
-def finish_playing(deps: Deps, hi: HandlerInput, cur: Playing) -> Response:
+def finish_playing(deps: Deps, hi: HandlerInput, cur: UnderWay) -> Response:
     """The routine is over: stop the player; close by voice if a session is open, else at next launch."""
     stop_player(hi)
     if request_type(hi) == "IntentRequest":
@@ -188,7 +188,7 @@ def stop_routine(hi: HandlerInput) -> None:
     set_profile(hi, replace(profile(hi), progress=None, close_pending=None))
 
 
-def enqueue_next(deps: Deps, hi: HandlerInput, cur: Playing, token: Token, after: str | None) -> None:
+def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, after: str | None) -> None:
     """Queue the step after `token`'s, once, behind the stream `after` that is ending."""
     nxt = token.index + 1
     if nxt >= cur.state.total or cur.state.queued == nxt:
@@ -204,7 +204,7 @@ def enqueue_next(deps: Deps, hi: HandlerInput, cur: Playing, token: Token, after
     set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, nxt)))
 
 
-def step_played(hi: HandlerInput, cur: Playing, token: Token) -> None:
+def step_played(hi: HandlerInput, cur: UnderWay, token: Token) -> None:
     """A step played to its end: the next one is current; after the last, the close waits for a launch."""
     if token.index >= cur.state.total - 1:
         close_later(hi, cur.prof, cur.routine)

@@ -17,7 +17,7 @@ from ask_sdk_model.response import Response
 from skill.runtime import engine
 from skill.runtime.engine import Move
 from skill.runtime.flows.player import (
-    Playing,
+    UnderWay,
     enqueue_next,
     in_audio_mode,
     move_playing,
@@ -159,7 +159,7 @@ class PlaybackEventHandler(RequestTypeHandler):
             return silent(handler_input)
         return self.on_event(handler_input, token, cur)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: Playing) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
         raise NotImplementedError
 
 
@@ -168,7 +168,7 @@ class PlaybackStartedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackStarted",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: Playing) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
         set_profile(hi, replace(cur.prof, progress=engine.playing(cur.state, token.index, _offset(hi))))
         return silent(hi)
 
@@ -178,7 +178,7 @@ class PlaybackNearlyFinishedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackNearlyFinished",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: Playing) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
         enqueue_next(self.deps, hi, cur, token, after=getattr(hi.request_envelope.request, "token", None))
         return silent(hi)
 
@@ -188,7 +188,7 @@ class PlaybackFinishedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackFinished",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: Playing) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
         if token.index != cur.state.index:
             return silent(hi)  # the following step already reported itself started
         step_played(hi, cur, token)
@@ -200,7 +200,7 @@ class PlaybackStoppedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackStopped",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: Playing) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
         if token.index != cur.state.index:
             return silent(hi)  # a stream we already replaced
         set_profile(hi, replace(cur.prof, progress=engine.pause(cur.state, _offset(hi))))
