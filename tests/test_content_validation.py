@@ -20,6 +20,9 @@ from skill.runtime.content import ContentError, load
 from skill.runtime.content.loader import DEFAULT_CONTENT_DIR, FILES
 
 YamlPath = tuple[str | int, ...]
+# libyaml when the wheel has it, as the loader does: the pure-Python parser and emitter take most of this file's time.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @pytest.fixture
@@ -31,11 +34,11 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
 
 
 def write_yaml(path: Path, data: Any) -> str:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=100)
     path.write_text(text, encoding="utf-8")
     return text
 
@@ -50,7 +53,7 @@ def field_name(path: YamlPath) -> str:
 
 def line_of(text: str, path: YamlPath) -> int:
     """1-based line of the deepest node on `path` that exists: a key's own line, or a list item's first line."""
-    node = yaml.compose(text)
+    node = yaml.compose(text, Loader=LOADER)
     line = node.start_mark.line + 1
     for part in path:
         if isinstance(node, yaml.MappingNode):
@@ -181,7 +184,7 @@ def test_duplicate_key_is_reported_on_its_second_line(content_dir: Path) -> None
     """A key given twice (which parsing into a dict would hide) is found in the text: the first point's name."""
     path = content_dir / "points.yaml"
     text = path.read_text(encoding="utf-8")
-    points = next(v for k, v in yaml.compose(text).value if k.value == "points")
+    points = next(v for k, v in yaml.compose(text, Loader=LOADER).value if k.value == "points")
     key, value = next((k, v) for k, v in points.value[0].value if k.value == "name")
     pair = text[key.start_mark.index:value.end_mark.index]
     path.write_text(text[:value.end_mark.index] + "\n" + " " * key.start_mark.column + pair
