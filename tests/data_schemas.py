@@ -249,6 +249,34 @@ class SourceFactsFile(Strict):
     forbidden: Forbidden
 
 
+# --- red_flag_phrasings.yaml: held-out red flags by tier, not-flags, pregnancy --------------------
+
+Tier = Literal["emergency", "same_day", "see_soon"]
+
+
+class TieredFlag(Strict):
+    """One red flag: its id, its tier, and the ways people say it."""
+
+    id: Id
+    tier: Tier
+    phrases: Annotated[list[Text], Field(min_length=12)]
+
+
+class RedFlagPhrasingsFile(Strict):
+    flags: Annotated[list[TieredFlag], Field(min_length=1)]
+    not_flags: Texts
+    pregnancy: Texts
+    pregnancy_cleared: Texts
+
+    @model_validator(mode="after")
+    def _each_phrase_once(self) -> RedFlagPhrasingsFile:
+        _no_duplicates([f.id for f in self.flags], "flag id")
+        _no_duplicates([p.lower() for f in self.flags for p in f.phrases]
+                       + [p.lower() for p in self.not_flags], "phrase")
+        _no_duplicates([p.lower() for p in self.pregnancy + self.pregnancy_cleared], "pregnancy phrase")
+        return self
+
+
 # --- registry and loading -----------------------------------------------------------------------
 
 # File name pattern (fnmatch) -> schema. A data file no pattern matches fails tests/test_data_schemas.py.
@@ -256,6 +284,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "aliases.yaml": AliasesFile,
     "conversations*.yaml": ConversationsFile,
     "safety_phrasings.yaml": SafetyPhrasingsFile,
+    "red_flag_phrasings.yaml": RedFlagPhrasingsFile,
     "source_facts.yaml": SourceFactsFile,
 }
 
