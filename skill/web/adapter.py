@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_webservice_support.verifier import AbstractVerifier, VerificationException
+from ask_sdk_webservice_support.verifier import VerificationException
 from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler
 from flask import Flask, Response, request
 from flask_ask_sdk.skill_adapter import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG, SkillAdapter
@@ -40,23 +40,29 @@ def read_envelope(body: str) -> Any:
         raise MalformedRequest(f"body is not JSON: {exc}") from exc
 
 
+class Verifier(Protocol):
+    """An AbstractVerifier of skill.web.verifier: it reads the raw body and headers; the envelope it gets is
+    the checked JSON, not an SDK RequestEnvelope, because nothing is deserialized before verifiers pass."""
+
+    def verify(self, headers: Any, serialized_request_env: str, deserialized_request_env: Any) -> None: ...
+
+
 class PipelineHandler(WebserviceSkillHandler):
     """The SDK's webservice handler, answering through the one pipeline instead of invoking the skill."""
 
-    def __init__(self, app: App, verifiers: Sequence[AbstractVerifier]):
+    def __init__(self, app: App, verifiers: Sequence[Verifier]):
         # The SDK's own signature and timestamp verifiers need certvalidator/oscrypto (see
-        # skill.web.compat); skill.web.verifier's, passed in `verifiers`, replace them.
-        super().__init__(skill=app.skill, verify_signature=False, verify_timestamp=False, verifiers=list(verifiers))
+        # skill.web.compat); skill.web.verifier's, in `verifiers`, replace them as the pipeline's admission.
+        super().__init__(skill=app.skill, verify_signature=False, verify_timestamp=False, verifiers=[])
         self.skill_app = app
+        self.verifiers = list(verifiers)
 
-    def verify_request_and_dispatch(self, http_request_headers: Mapping[str, Any],
-                                    http_request_body: str) -> dict[str, Any]:
-        """The pipeline's reply to a raw body; HTTP 400 if the pipeline refuses it."""
+    def verify_request_and_dispatch(self, http_request_headers: Any, http_request_body: str) -> Any:
+        """The pipeline's reply to a raw body (a dict, as the SDK's own handler returns); HTTP 400 if the
+        pipeline refuses the request."""
 
         def admit(envelope: dict[str, Any]) -> None:
-            # The verifiers read the raw body and headers; the envelope they get is the checked JSON,
-            # not an SDK RequestEnvelope, because nothing is deserialized before they pass.
-            for verifier in self._verifiers:
+            for verifier in self.verifiers:
                 verifier.verify(headers=http_request_headers, serialized_request_env=http_request_body,
                                 deserialized_request_env=envelope)
 
@@ -74,7 +80,7 @@ class PipelineHandler(WebserviceSkillHandler):
 class PipelineSkillAdapter(SkillAdapter):
     """flask-ask-sdk's SkillAdapter with the pipeline's handler; registered as the POST view of a route."""
 
-    def __init__(self, app: App, verifiers: Sequence[AbstractVerifier], flask_app: Flask):
+    def __init__(self, app: App, verifiers: Sequence[Verifier], flask_app: Flask):
         self.skill_app = app
         # Set before SkillAdapter.init_app reads them: the SDK's own verifiers stay off (see PipelineHandler).
         flask_app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
@@ -82,7 +88,7 @@ class PipelineSkillAdapter(SkillAdapter):
         super().__init__(skill=app.skill, skill_id=app.config.skill_id or LOCAL_EXTENSION_KEY,
                          verifiers=list(verifiers), app=flask_app)
 
-    def _create_webservice_handler(self, skill: CustomSkill, verifiers: list[AbstractVerifier]) -> None:
+    def _create_webservice_handler(self, skill: CustomSkill, verifiers: list[Verifier]) -> None:
         """SkillAdapter.init_app's hook: the handler that verifies and dispatches each request."""
         self._webservice_handler = PipelineHandler(self.skill_app, verifiers or [])
         self._webservice_handler._add_custom_user_agent("flask-ask-sdk")
@@ -93,7 +99,8 @@ class PipelineSkillAdapter(SkillAdapter):
         # bytes first (cached, so `data` is those bytes whatever the Content-Type: Alexa signs them).
         request.get_data(cache=True)
         try:
-            return super().dispatch_request()
+            response: Response = super().dispatch_request()
+            return response
         except UnicodeDecodeError as exc:
             log.warning("malformed request: %s", exc)
             raise BadRequest("not an Alexa request") from exc

@@ -4,13 +4,14 @@ optionally the try-it page at GET `/`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from skill.runtime.pipeline import App
-from skill.web.adapter import PipelineSkillAdapter
+from skill.web.adapter import PipelineSkillAdapter, Verifier
 from skill.web.page import register_page
 from skill.web.verifier import SignatureVerifier, TimestampVerifier
 
@@ -21,12 +22,12 @@ MAX_BODY_BYTES = 256 * 1024
 ALEXA_ENDPOINT = "alexa"
 
 
-def coach_allowed(verifiers: list) -> bool:
+def coach_allowed(verifiers: Sequence[Verifier]) -> bool:
     """Whether the page's coach box can reach `/`: only when Alexa signatures are not required."""
     return not any(isinstance(v, (SignatureVerifier, TimestampVerifier)) for v in verifiers)
 
 
-def create_app(app: App, *, verifiers: list, audio_dir: Path | None = None, page: bool = False) -> Flask:
+def create_app(app: App, *, verifiers: Sequence[Verifier], audio_dir: Path | None = None, page: bool = False) -> Flask:
     """Flask app serving the skill at POST `/` through flask-ask-sdk and the one request pipeline
     (skill.web.adapter); with `page`, also the try-it page.
 
