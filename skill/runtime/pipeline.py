@@ -35,9 +35,8 @@ from ask_sdk_model.services.api_client_response import ApiClientResponse
 
 from skill.runtime.content import Content, default_content
 from skill.runtime.errors import MalformedRequest
+from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
-from skill.runtime.handlers.base import Deps, SessionKey
-from skill.runtime.handlers.failures import SPEAKABLE
 from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
 from skill.runtime.speech import MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS, Prompts, Speech
