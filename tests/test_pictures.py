@@ -6,6 +6,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def line(pics: pic.PicturesFile, view: str, sid: str) -> LineShape:
 def distance_to_polyline(xy: tuple[float, float], points: list[tuple[float, float]]) -> float:
     """Shortest distance from a point to a chain of straight segments."""
     best = math.inf
-    for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+    for (x1, y1), (x2, y2) in pairwise(points):
         dx, dy = x2 - x1, y2 - y1
         t = max(0.0, min(1.0, ((xy[0] - x1) * dx + (xy[1] - y1) * dy) / (dx * dx + dy * dy)))
         best = min(best, math.hypot(xy[0] - (x1 + t * dx), xy[1] - (y1 + t * dy)))
@@ -186,7 +187,8 @@ def test_ki3_and_bl60_face_each_other_across_the_ankle(pics):
     outer_heel = line(pics, "outer_ankle", "achilles").points[-1][0]
     inner_heel = line(pics, "inner_ankle", "achilles").points[-1][0]
     assert outer_heel + inner_heel == pytest.approx(pics.views["outer_ankle"].size[0])
-    assert ellipse(pics, "inner_ankle", "inner_ankle_bone").at[1] < ellipse(pics, "outer_ankle", "outer_ankle_bone").at[1]
+    inner_bone, outer_bone = ellipse(pics, "inner_ankle", "inner_ankle_bone"), ellipse(pics, "outer_ankle", "outer_ankle_bone")
+    assert inner_bone.at[1] < outer_bone.at[1], "the inner ankle bone sits a little higher"
 
 
 def test_li4_is_between_the_thumb_and_index_bones_near_the_middle_of_the_index_bone(pics):
@@ -298,8 +300,20 @@ def test_labels_are_escaped_in_svg(pics):
     assert root.find(f"{SVG_NS}text").text == "<tag> & stuff"
 
 
-# Only the commands every renderer draws alike: move, line, cubic curve, close.
-PATH_DATA = re.compile(r"M-?[\d.]+ -?[\d.]+(?:[LC ]-?[\d.]+ -?[\d.]+)*(?:Z|(?:[MLC]-?[\d.]+ -?[\d.]+(?:[ ]-?[\d.]+ -?[\d.]+)*)*Z?)*")
+# Path commands we emit, with their argument counts; APL's own path parser and SVG read all of them.
+ARGS = {"M": 2, "L": 2, "l": 2, "c": 6, "s": 4, "A": 7, "a": 7, "Z": 0}
+
+
+def parse_path(d: str) -> list[tuple[str, list[float]]]:
+    """Split path data into commands with their numbers; fail on anything we do not emit."""
+    out: list[tuple[str, list[float]]] = []
+    for cmd, nums in re.findall(r"([A-Za-z])([^A-Za-z]*)", d):
+        values = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", nums)]
+        assert cmd in ARGS, f"unexpected command {cmd} in {d}"
+        n = ARGS[cmd]
+        assert (not values) if n == 0 else (values and len(values) % n == 0), f"{cmd}{nums}"
+        out.append((cmd, values))
+    return out
 
 
 @pytest.mark.parametrize("pid", ["GV4", "BL53", "SI3", "LI4"])
@@ -309,16 +323,19 @@ def test_avg_is_alexa_vector_graphics_built_from_the_same_drawing(pics, pid):
     assert avg["type"] == "AVG" and avg["version"] == "1.2"
     assert (avg["width"], avg["height"]) == (drawing.width, drawing.height)
     assert {i["type"] for i in avg["items"]} <= {"path", "group", "text"}
+    assert {i["style"] for i in avg["items"]} <= set(avg["styles"])
     paths = [i["pathData"] for i in avg["items"] if i["type"] == "path"]
-    assert paths and all(re.fullmatch(r"M[MLCZ0-9. -]+", d) and PATH_DATA.fullmatch(d) for d in paths)
-    # Same geometry as the SVG: every path of the drawing is in both (the dark palette drops only the background).
-    svg_paths = set(re.findall(r'<path d="([^"]+)"', pic.to_svg(drawing)))
-    assert set(paths) <= svg_paths and len(svg_paths - set(paths)) == 1
+    for d in paths:
+        assert parse_path(d)[0][0] == "M"
+    # Same geometry as the SVG: AVG joins neighbouring paths of one role, and drops only the background.
+    svg_paths = re.findall(r'<path d="([^"]+)"', pic.to_svg(drawing))
+    assert "".join(svg_paths[1:]) == "".join(paths)
     texts = [i["text"] for i in avg["items"] if i["type"] == "text"]
     assert texts == [i.text for i in drawing.items if isinstance(i, pic.TextItem)]
-    assert sum(1 for i in avg["items"] if i.get("fill") == DARK.paint(Role.MARKER).fill
-               and "fillOpacity" not in i) == len(pics.points[pid].at)
-    assert len(json.dumps(avg, separators=(",", ":"))) < 9000, "small enough for a 24 KB response"
+    markers = [i for i in avg["items"] if i["style"] == Role.MARKER.value]
+    assert len(markers) == 1 and markers[0]["pathData"].count("M") == len(pics.points[pid].at)
+    assert avg["styles"]["marker"]["values"][0]["fill"] == DARK.paint(Role.MARKER).fill
+    assert len(json.dumps(avg, separators=(",", ":"))) < 6000, "small enough for a 24 KB response"
 
 
 def test_drawing_without_roles_drops_labels_for_small_art(pics):
@@ -326,10 +343,22 @@ def test_drawing_without_roles_drops_labels_for_small_art(pics):
     assert not any(isinstance(i, pic.TextItem) for i in d.items)
 
 
-def test_ellipse_path_passes_through_its_four_extremes():
-    d = pic.ellipse((100, 50), 20, 10)
-    for x, y in [(120, 50), (100, 60), (80, 50), (100, 40)]:
-        assert f"{x} {y}" in d
+def test_ellipse_is_two_half_arcs_from_its_left_edge_to_its_right_and_back():
+    (m, start), (a1, arc1), (a2, arc2), (z, _) = parse_path(pic.ellipse((100, 50), 20, 10))
+    assert (m, start) == ("M", [80, 50]) and z == "Z"
+    assert (a1, arc1[:2], arc1[5:]) == ("a", [20, 10], [40, 0])
+    assert (a2, arc2[:2], arc2[5:]) == ("a", [20, 10], [-40, 0])
+
+
+def test_smooth_curves_pass_through_every_given_point():
+    pts = [(10, 10), (60, 40), (110, 10), (160, 40)]
+    commands = parse_path(pic.smooth(pts))
+    x, y = commands[0][1]
+    visited = [(x, y)]
+    for _, v in commands[1:]:
+        x, y = x + v[-2], y + v[-1]  # c and s are relative: the last pair is the end point
+        visited.append((x, y))
+    assert visited == pts
 
 
 def _contrast(a: str, b: str) -> float:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from xml.sax.saxutils import escape, quoteattr
@@ -102,7 +103,7 @@ class LineShape(_Shape):
 
     def x_at(self, y: float) -> float | None:
         """The x where the straight segments cross height y (first crossing), or None."""
-        for (x1, y1), (x2, y2) in zip(self.points, self.points[1:], strict=False):
+        for (x1, y1), (x2, y2) in pairwise(self.points):
             if min(y1, y2) <= y <= max(y1, y2) and y1 != y2:
                 return x1 + (x2 - x1) * (y - y1) / (y2 - y1)
         return None
@@ -316,24 +317,42 @@ class Drawing:
         return replace(self, items=tuple(i for i in self.items if i.role not in roles))
 
 
+Point = tuple[int, int]
+
+
 def _n(v: float) -> str:
-    """A coordinate with at most one decimal, as short as it can be."""
+    """A size or position for SVG attributes: whole, or with one decimal."""
     r = round(v, 1)
     return str(int(r)) if r == int(r) else f"{r:.1f}"
 
 
-def _pt(xy: Coord) -> str:
-    return f"{_n(xy[0])} {_n(xy[1])}"
+def _r(xy: Coord) -> Point:
+    """A coordinate rounded to a whole unit: a 400-unit view needs no finer grain."""
+    return round(xy[0]), round(xy[1])
+
+
+def _nums(*values: float) -> str:
+    """Numbers for path data, with no space before a minus sign (the grammar needs none)."""
+    return " ".join(str(v) for v in values).replace(" -", "-")
+
+
+def _rel(p: Point, origin: Point) -> str:
+    return _nums(p[0] - origin[0], p[1] - origin[1])
 
 
 def polyline(points: Sequence[Coord], closed: bool = False) -> str:
     """Straight segments through the points."""
-    d = "M" + _pt(points[0]) + "".join("L" + _pt(p) for p in points[1:])
-    return d + ("Z" if closed else "")
+    pts = [_r(p) for p in points]
+    d = "M" + _nums(*pts[0]) + "l" + " ".join(_rel(b, a) for a, b in pairwise(pts))
+    return d.replace(" -", "-") + ("Z" if closed else "")
 
 
 def smooth(points: Sequence[Coord], closed: bool = False) -> str:
-    """A Catmull-Rom curve through the points, written as cubic Béziers."""
+    """A Catmull-Rom curve through the points, as relative cubic Béziers.
+
+    Catmull-Rom's control points mirror each other about every point they pass, so each
+    segment after the first is an `s` (smooth) curve: shorter data, same shape.
+    """
     n = len(points)
     if n < 3:
         return polyline(points, closed)
@@ -341,53 +360,39 @@ def smooth(points: Sequence[Coord], closed: bool = False) -> str:
     def at(i: int) -> Coord:
         return points[i % n] if closed else points[max(0, min(n - 1, i))]
 
-    d = "M" + _pt(points[0])
+    cur = _r(points[0])
+    d = "M" + _nums(*cur)
     for i in range(n if closed else n - 1):
         p0, p1, p2, p3 = at(i - 1), at(i), at(i + 1), at(i + 2)
-        c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
-        c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
-        d += "C" + " ".join(_pt(c) for c in (c1, c2, p2))
-    return d + ("Z" if closed else "")
-
-
-# Control-point distance that makes four cubic Béziers a near-perfect circle.
-_KAPPA = 4 * (math.sqrt(2) - 1) / 3
+        c1 = _r((p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6))
+        c2 = _r((p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6))
+        end = _r(p2)
+        head = f"c{_rel(c1, cur)} " if i == 0 else "s"
+        d += head + f"{_rel(c2, cur)} {_rel(end, cur)}"
+        cur = end
+    return d.replace(" -", "-") + ("Z" if closed else "")
 
 
 def ellipse(c: Coord, rx: float, ry: float | None = None) -> str:
-    """An ellipse as four cubic Béziers (AVG and SVG both draw these exactly alike)."""
-    ry = rx if ry is None else ry
-    x, y = c
-    kx, ky = rx * _KAPPA, ry * _KAPPA
-    return (
-        f"M{_pt((x + rx, y))}"
-        f"C{_pt((x + rx, y + ky))} {_pt((x + kx, y + ry))} {_pt((x, y + ry))}"
-        f"C{_pt((x - kx, y + ry))} {_pt((x - rx, y + ky))} {_pt((x - rx, y))}"
-        f"C{_pt((x - rx, y - ky))} {_pt((x - kx, y - ry))} {_pt((x, y - ry))}"
-        f"C{_pt((x + kx, y - ry))} {_pt((x + rx, y - ky))} {_pt((x + rx, y))}Z"
-    )
+    """An ellipse as two half arcs from its left edge."""
+    x, y = _r(c)
+    a, b = round(rx), round(rx if ry is None else ry)
+    half = f"a{a} {b} 0 1 0 "
+    return f"M{x - a} {y}{half}{2 * a} 0{half}{-2 * a} 0Z".replace(" -", "-")
 
 
 def capsule(a: Coord, b: Coord, width: float) -> str:
-    """A bar with round ends from a to b (two half circles joined by straight sides)."""
+    """A bar with round ends from a to b: two straight sides joined by half circles."""
     r = width / 2
     dx, dy = b[0] - a[0], b[1] - a[1]
     length = math.hypot(dx, dy) or 1.0
-    ux, uy = dx / length, dy / length  # along the bar
-    nx, ny = -uy, ux  # across it
-    k = r * _KAPPA
+    nx, ny = -dy / length * r, dx / length * r  # across the bar, radius long
 
-    def p(base: Coord, along: float, across: float) -> Coord:
-        return (base[0] + ux * along + nx * across, base[1] + uy * along + ny * across)
+    def side(base: Coord, sign: int) -> str:
+        return _nums(*_r((base[0] + sign * nx, base[1] + sign * ny)))
 
-    return (
-        f"M{_pt(p(a, 0, r))}L{_pt(p(b, 0, r))}"
-        f"C{_pt(p(b, k, r))} {_pt(p(b, r, k))} {_pt(p(b, r, 0))}"
-        f"C{_pt(p(b, r, -k))} {_pt(p(b, k, -r))} {_pt(p(b, 0, -r))}"
-        f"L{_pt(p(a, 0, -r))}"
-        f"C{_pt(p(a, -k, -r))} {_pt(p(a, -r, -k))} {_pt(p(a, -r, 0))}"
-        f"C{_pt(p(a, -r, k))} {_pt(p(a, -k, r))} {_pt(p(a, 0, r))}Z"
-    )
+    arc = f"A{_nums(round(r), round(r))} 0 0 0 "
+    return (f"M{side(a, 1)}L{side(b, 1)}{arc}{side(b, -1)}L{side(a, -1)}{arc}{side(a, 1)}Z").replace(" -", "-")
 
 
 def _shape_items(shape: LineShape | EllipseShape | CapsuleShape | LevelShape) -> list[Item]:
@@ -605,42 +610,56 @@ def to_svg(
     return "\n".join(out) + "\n"
 
 
-def _avg_item(item: Item, paint: Paint) -> dict[str, Any]:
-    """One AVG path or text item."""
-    if isinstance(item, TextItem):
-        text: dict[str, Any] = {
-            "type": "text", "text": item.text, "x": round(item.x, 1), "y": round(item.y, 1),
-            "fontSize": item.size, "textAnchor": item.anchor.value, "fill": paint.fill,
-        }
+def _avg_style(paint: Paint, text: bool) -> dict[str, Any]:
+    """AVG style values for a paint: items name their role's style instead of repeating it."""
+    values: dict[str, Any] = {"fill": paint.fill or "transparent"}
+    if paint.fill and paint.fill_opacity < 1:
+        values["fillOpacity"] = paint.fill_opacity
+    if text:
         if paint.bold:
-            text["fontWeight"] = "bold"
-        return text
-    path: dict[str, Any] = {"type": "path", "pathData": item.d}
-    if paint.fill:
-        path["fill"] = paint.fill
-        if paint.fill_opacity < 1:
-            path["fillOpacity"] = paint.fill_opacity
+            values["fontWeight"] = "bold"
+        return values
     if paint.stroke and paint.width:
-        path.update(stroke=paint.stroke, strokeWidth=paint.width, strokeLineCap="round", strokeLineJoin="round")
+        values.update(stroke=paint.stroke, strokeWidth=paint.width, strokeLineCap="round", strokeLineJoin="round")
         if paint.dash:
-            path["strokeDashArray"] = list(paint.dash)
-    return path
+            values["strokeDashArray"] = list(paint.dash)
+    return values
+
+
+def _avg_item(item: Item) -> dict[str, Any]:
+    """One AVG path or text item, styled by its role."""
+    if isinstance(item, TextItem):
+        return {"type": "text", "style": item.role.value, "text": item.text, "x": round(item.x), "y": round(item.y),
+                "fontSize": item.size, "textAnchor": item.anchor.value}
+    return {"type": "path", "style": item.role.value, "pathData": item.d}
+
+
+def _merged(items: Sequence[Item]) -> list[Item]:
+    """Neighbouring paths of one role joined into one (same look, far fewer AVG items)."""
+    out: list[Item] = []
+    for item in items:
+        last = out[-1] if out else None
+        if isinstance(item, PathItem) and isinstance(last, PathItem) and last.role == item.role:
+            out[-1] = PathItem(last.d + item.d, item.role)
+        else:
+            out.append(item)
+    return out
 
 
 def to_avg(drawing: Drawing, palette: Palette = DARK) -> dict[str, Any]:
     """The drawing as an Alexa Vector Graphics object for an APL document's `graphics`."""
-    items = [
-        _avg_item(item, palette.paint(item.role))
-        for item in drawing.items
-        if palette.paint(item.role).fill or palette.paint(item.role).stroke
-    ]
+    shown = _merged([i for i in drawing.items if palette.paint(i.role).fill or palette.paint(i.role).stroke])
+    styles = {
+        i.role.value: {"values": [_avg_style(palette.paint(i.role), isinstance(i, TextItem))]} for i in shown
+    }
     return {
         "type": "AVG",
         "version": AVG_VERSION,
-        "description": f"{drawing.title}. {drawing.desc}",
+        "description": drawing.title,
         "width": drawing.width,
         "height": drawing.height,
         "viewportWidth": drawing.width,
         "viewportHeight": drawing.height,
-        "items": items,
+        "styles": styles,
+        "items": [_avg_item(i) for i in shown],
     }
