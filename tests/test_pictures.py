@@ -187,7 +187,8 @@ def test_ki3_and_bl60_face_each_other_across_the_ankle(pics):
     outer_heel = line(pics, "outer_ankle", "achilles").points[-1][0]
     inner_heel = line(pics, "inner_ankle", "achilles").points[-1][0]
     assert outer_heel + inner_heel == pytest.approx(pics.views["outer_ankle"].size[0])
-    inner_bone, outer_bone = ellipse(pics, "inner_ankle", "inner_ankle_bone"), ellipse(pics, "outer_ankle", "outer_ankle_bone")
+    inner_bone = ellipse(pics, "inner_ankle", "inner_ankle_bone")
+    outer_bone = ellipse(pics, "outer_ankle", "outer_ankle_bone")
     assert inner_bone.at[1] < outer_bone.at[1], "the inner ankle bone sits a little higher"
 
 
