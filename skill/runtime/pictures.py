@@ -459,6 +459,7 @@ def view_drawing(
     title: str | None = None,
     desc: str | None = None,
     key: str | None = None,
+    marker: float | None = None,
     pics: PicturesFile | None = None,
 ) -> Drawing:
     """A view with markers on the given spots (and an optional finger-width measure)."""
@@ -475,7 +476,7 @@ def view_drawing(
     if measure:
         items += _measure_items(measure, 13)
     items += labels  # labels over the line art, markers over everything
-    items += _marker_items(spots, view.marker)
+    items += _marker_items(spots, marker or view.marker)
     return Drawing(key or view_id, title or view.title, desc or view.alt, w, h, tuple(items))
 
 
@@ -594,6 +595,14 @@ def to_svg(
         f'<title id="{prefix}-title">{escape(drawing.title)}</title>',
         f'<desc id="{prefix}-desc">{escape(drawing.desc)}</desc>',
     ]
+    out.append(svg_elements(drawing, palette))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def svg_elements(drawing: Drawing, palette: Palette = LIGHT) -> str:
+    """The drawing's painted elements without the <svg> wrapper, for composing larger art."""
+    out: list[str] = []
     for item in drawing.items:
         paint = palette.paint(item.role)
         if not (paint.fill or paint.stroke):
@@ -606,8 +615,7 @@ def to_svg(
                 f'font-size="{item.size:g}" text-anchor="{item.anchor.value}" {_svg_paint(paint, text=True)}>'
                 f"{escape(item.text)}</text>"
             )
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def _avg_style(paint: Paint, text: bool) -> dict[str, Any]:
