@@ -102,7 +102,7 @@ def test_the_start_screen_marks_every_point_of_the_routine_on_the_body_map(conte
     points = [s.point for s in routine.steps if s.point]
     d = apl.start_directive(routine.id, routine.name, routine.intro[0], points)
     body = d["document"]["graphics"]["body"]
-    markers = next(i for i in body["items"] if i["style"] == "marker")
+    markers = next(i for i in pictures.avg_items(body) if i["style"] == "marker")
     spots = {xy for pid in points for xy in pictures.pictures().points[pid].body}
     assert markers["pathData"].count("M") == len(spots)
     assert d["datasources"]["screen"]["heading"] == routine.name
@@ -116,7 +116,8 @@ def test_no_wording_is_made_up_in_code_every_shown_string_comes_from_the_caller_
     allowed |= {lab.text for v in pics.views.values() for lab in v.labels}
     allowed |= {p.measure.label for p in pics.points.values() if p.measure}
     d = apl.lookup_directive("BL23", "NAME", "INSTRUCTION")
-    texts = [i["text"] for g in d["document"]["graphics"].values() for i in g["items"] if i["type"] == "text"]
+    graphics = d["document"]["graphics"].values()
+    texts = [i["text"] for g in graphics for i in pictures.avg_items(g) if i["type"] == "text"]
     assert set(texts) <= allowed
     shown = [v for k, v in d["datasources"]["screen"].items() if k in ("heading", "instruction")]
     assert shown == ["NAME", "INSTRUCTION"]

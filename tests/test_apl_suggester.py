@@ -66,12 +66,12 @@ def test_every_document_the_skill_can_emit_has_zero_findings(suggester, tmp_path
 def test_the_validator_does_find_a_broken_document(suggester, tmp_path):
     good = as_input(every_directive_sample())
     broken = json.loads(json.dumps(good))
-    broken["document"]["graphics"]["point"]["items"][0]["strokeLineCap"] = "pointy"
+    broken["document"]["graphics"]["point"]["items"][0]["items"][0]["strokeLineCap"] = "pointy"
     broken["document"]["layouts"]["Screen"]["item"]["alignItems"] = "middle"
     findings = validate(suggester, tmp_path, {"good": good, "broken": broken})
     assert findings["good"] == []
     paths = {f["path"] for f in findings["broken"]}
-    assert "/graphics/point/items/0/strokeLineCap" in paths, findings["broken"]
+    assert "/graphics/point/items/0/items/0/strokeLineCap" in paths, findings["broken"]
     assert any(p.endswith("alignItems") for p in paths), findings["broken"]
 
 

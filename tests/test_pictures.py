@@ -302,7 +302,7 @@ def test_labels_are_escaped_in_svg(pics):
 
 
 # Path commands we emit, with their argument counts; APL's own path parser and SVG read all of them.
-ARGS = {"M": 2, "L": 2, "l": 2, "c": 6, "s": 4, "A": 7, "a": 7, "Z": 0}
+ARGS = {"M": 2, "L": 2, "l": 2, "h": 1, "v": 1, "c": 6, "s": 4, "A": 7, "a": 7, "Z": 0}
 
 
 def parse_path(d: str) -> list[tuple[str, list[float]]]:
@@ -323,17 +323,21 @@ def test_avg_is_alexa_vector_graphics_built_from_the_same_drawing(pics, pid):
     avg = pic.to_avg(drawing)
     assert avg["type"] == "AVG" and avg["version"] == "1.2"
     assert (avg["width"], avg["height"]) == (drawing.width, drawing.height)
-    assert {i["type"] for i in avg["items"]} <= {"path", "group", "text"}
-    assert {i["style"] for i in avg["items"]} <= set(avg["styles"])
-    paths = [i["pathData"] for i in avg["items"] if i["type"] == "path"]
+    assert [i["type"] for i in avg["items"]] == ["group"]
+    w, h = drawing.width, drawing.height
+    assert parse_path(avg["items"][0]["clipPath"]) == [("M", [0, 0]), ("h", [w]), ("v", [h]), ("h", [-w]), ("Z", [])]
+    items = pic.avg_items(avg)
+    assert {i["type"] for i in items} <= {"path", "text"}
+    assert {i["style"] for i in items} <= set(avg["styles"])
+    paths = [i["pathData"] for i in items if i["type"] == "path"]
     for d in paths:
         assert parse_path(d)[0][0] == "M"
     # Same geometry as the SVG: AVG joins neighbouring paths of one role, and drops only the background.
     svg_paths = re.findall(r'<path d="([^"]+)"', pic.to_svg(drawing))
     assert "".join(svg_paths[1:]) == "".join(paths)
-    texts = [i["text"] for i in avg["items"] if i["type"] == "text"]
+    texts = [i["text"] for i in items if i["type"] == "text"]
     assert texts == [i.text for i in drawing.items if isinstance(i, pic.TextItem)]
-    markers = [i for i in avg["items"] if i["style"] == Role.MARKER.value]
+    markers = [i for i in items if i["style"] == Role.MARKER.value]
     assert len(markers) == 1 and markers[0]["pathData"].count("M") == len(pics.points[pid].at)
     assert avg["styles"]["marker"]["values"][0]["fill"] == DARK.paint(Role.MARKER).fill
     assert len(json.dumps(avg, separators=(",", ":"))) < 6000, "small enough for a 24 KB response"

@@ -654,6 +654,12 @@ def _merged(items: Sequence[Item]) -> list[Item]:
     return out
 
 
+def avg_items(avg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The drawn paths and texts of an AVG object from to_avg, inside its clipping group."""
+    items: list[dict[str, Any]] = avg["items"][0]["items"]
+    return items
+
+
 def to_avg(drawing: Drawing, palette: Palette = DARK) -> dict[str, Any]:
     """The drawing as an Alexa Vector Graphics object for an APL document's `graphics`."""
     shown = _merged([i for i in drawing.items if palette.paint(i.role).fill or palette.paint(i.role).stroke])
@@ -669,5 +675,7 @@ def to_avg(drawing: Drawing, palette: Palette = DARK) -> dict[str, Any]:
         "viewportWidth": drawing.width,
         "viewportHeight": drawing.height,
         "styles": styles,
-        "items": [_avg_item(i) for i in shown],
+        # Clip to the view, as an SVG viewport does: closed outlines may bulge past the edge.
+        "items": [{"type": "group", "clipPath": f"M0 0h{_n(drawing.width)}v{_n(drawing.height)}h-{_n(drawing.width)}Z",
+                   "items": [_avg_item(i) for i in shown]}],
     }
