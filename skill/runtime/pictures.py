@@ -29,6 +29,9 @@ AVG_VERSION = "1.2"
 FONT_FAMILY = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
 
 Coord = tuple[float, float]
+# How far a shape may reach past the view's edge: a limb cut by the edge closes its outline
+# out there, where the clip hides it, so no stroke runs along the cut.
+BLEED = 40
 
 
 class ShapeStyle(StrEnum):
@@ -165,9 +168,9 @@ class View(_Model):
                 return s
         raise KeyError(shape_id)
 
-    def contains(self, xy: Coord) -> bool:
-        """Whether a coordinate lies inside the drawing."""
-        return 0 <= xy[0] <= self.size[0] and 0 <= xy[1] <= self.size[1]
+    def contains(self, xy: Coord, margin: float = 0) -> bool:
+        """Whether a coordinate lies inside the drawing (or within `margin` of it)."""
+        return -margin <= xy[0] <= self.size[0] + margin and -margin <= xy[1] <= self.size[1] + margin
 
 
 class Measure(_Model):
@@ -221,7 +224,7 @@ class PicturesFile(_Model):
                 problems += _outside(f"points.{pid}.body", body, pic.body)
         for vid, view in self.views.items():
             for shape in view.shapes:
-                problems += _outside(f"views.{vid}.{shape.id or shape.kind}", view, _anchors(shape))
+                problems += _outside(f"views.{vid}.{shape.id or shape.kind}", view, _anchors(shape), BLEED)
             for lab in view.labels:
                 problems += _outside(f"views.{vid}.labels[{lab.text}]", view, [lab.at, *(lab.leader or [])])
         if problems:
@@ -229,10 +232,10 @@ class PicturesFile(_Model):
         return self
 
 
-def _outside(where: str, view: View, coords: Iterable[Coord]) -> list[str]:
-    """A problem for each coordinate that lies outside the view."""
+def _outside(where: str, view: View, coords: Iterable[Coord], margin: float = 0) -> list[str]:
+    """A problem for each coordinate that lies outside the view (plus margin)."""
     return [f"{where}: {list(xy)} lies outside the {view.size[0]}x{view.size[1]} view"
-            for xy in coords if not view.contains(xy)]
+            for xy in coords if not view.contains(xy, margin)]
 
 
 def _anchors(shape: LineShape | EllipseShape | CapsuleShape | LevelShape) -> list[Coord]:
