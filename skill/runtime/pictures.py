@@ -29,6 +29,8 @@ AVG_VERSION = "1.2"
 FONT_FAMILY = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
 
 Coord = tuple[float, float]
+# libyaml's C parser when the wheel has it: the pure-Python one costs ~200 ms at cold start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # How far a shape may reach past the view's edge: a limb cut by the edge closes its outline
 # out there, where the clip hides it, so no stroke runs along the cut.
 BLEED = 40
@@ -262,7 +264,7 @@ def content_dir() -> Path:
 def load(path: Path | None = None) -> PicturesFile:
     """Read and validate pictures.yaml (pydantic's ValidationError names the field)."""
     source = path or content_dir() / PICTURES_FILE
-    data: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data: Any = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
     return PicturesFile.model_validate(data)
 
 
