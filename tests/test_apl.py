@@ -202,6 +202,12 @@ def test_a_tap_sends_arguments_the_skill_reads_back_as_the_same_touch(screen, ma
     assert {(t.screen, t.subject, t.step) for t in touches} == {(screen, data["subject"], data["step"])}
 
 
+def test_every_touch_action_stands_for_a_built_in_voice_intent():
+    assert set(apl.VOICE_INTENT) == set(TouchAction)
+    assert apl.VOICE_INTENT[TouchAction.NEXT] == "AMAZON.NextIntent"
+    assert apl.VOICE_INTENT[TouchAction.PAUSE] == "AMAZON.PauseIntent"
+
+
 def test_touch_arguments_from_elsewhere_or_mangled_are_not_ours():
     assert apl.parse_touch(["acupressure", "next", "step", "seated_lower_back", "2"]) == Touch(
         TouchAction.NEXT, Screen.STEP, "seated_lower_back", 2)

@@ -56,6 +56,12 @@ class TouchAction(StrEnum):
     PAUSE = "pause"
 
 
+# The spoken intent a touch stands for: a handler can treat the tap exactly like saying it.
+VOICE_INTENT: dict[TouchAction, str] = {
+    TouchAction.NEXT: "AMAZON.NextIntent",
+    TouchAction.PAUSE: "AMAZON.PauseIntent",
+}
+
 # Buttons each screen shows, in reading order.
 BUTTONS: dict[Screen, tuple[TouchAction, ...]] = {
     Screen.LOOKUP: (TouchAction.NEXT,),
