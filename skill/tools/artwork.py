@@ -26,9 +26,11 @@ from pathlib import Path
 import resvg_py
 
 from skill.runtime import pictures
+from skill.runtime.manifest import DEFAULT_AUDIO_DIR
 from skill.runtime.pictures import DARK, LIGHT, Coord, Drawing, Palette, PicturesFile, Role
 
-DEFAULT_OUT = Path("artwork")
+# Beside the rendered audio: served and published with it, and never committed.
+DEFAULT_OUT = DEFAULT_AUDIO_DIR / "art"
 POINT_PX = 800
 ICON_SIZES = (108, 512)
 ART_PX = 512
@@ -203,7 +205,7 @@ def write_all(out: Path, pics: PicturesFile | None = None) -> list[Artwork]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `acupressure artwork`."""
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT}/)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: audio/art/)")
 
 
 def run(args: argparse.Namespace) -> int:
