@@ -684,3 +684,8 @@ def to_avg(drawing: Drawing, palette: Palette = DARK) -> dict[str, Any]:
         "items": [{"type": "group", "clipPath": f"M0 0h{_n(drawing.width)}v{_n(drawing.height)}h-{_n(drawing.width)}Z",
                    "items": [_avg_item(i) for i in shown]}],
     }
+
+
+def svg_for_point(point_id: str, name: str | None = None) -> str:
+    """A point's picture as a standalone SVG (the page's point cards); KeyError for an unknown point."""
+    return to_svg(point_drawing(point_id, name))
