@@ -9,9 +9,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from nlu import slot_words
 
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent
+from skill.simulator.nlu import slot_words
 from skill.tools.model_builder import MODEL_JSON, PACKAGE_DIR, SKILL_JSON, interaction_model, render, stale_files
 
 # What AudioPlayer skills must handle (Alexa rejects the AUDIO_PLAYER interface without them).

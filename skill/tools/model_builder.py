@@ -18,44 +18,26 @@ from skill.runtime.content.models import Position
 from skill.runtime.engine import Preferences, default_routine
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
 from skill.runtime.handlers.reminders import REMINDERS_SCOPE, TimeOfDay
+from skill.runtime.text import normalize, spell_numbers
+from skill.simulator.nlu import MODEL_JSON, PACKAGE_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_DIR = ROOT / "skill-package"
 SKILL_JSON = Path("skill.json")
-MODEL_JSON = Path("interactionModels/custom/en-US.json")
 INVOCATION_NAME = "acupressure coach"
 LOCALE = "en-US"
 UTTER_PREFIX = "utter_"
 
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-          "nineteen"]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 # Leading words people add that the slot should not need ("the point behind my knee").
 _LEADING = ("the point ", "the ", "point ", "my ")
 
 
-def number_words(n: int) -> str:
-    """0..99 as spoken words ('54' -> 'fifty four'); larger numbers digit by digit."""
-    if n < 20:
-        return _UNITS[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        return _TENS[tens] + (f" {_UNITS[unit]}" if unit else "")
-    return " ".join(_UNITS[int(d)] for d in str(n))
-
-
 def clean(text: str) -> str:
-    """A slot value as Alexa accepts it: lower case letters, digits, apostrophes, single spaces."""
-    text = text.lower().replace("-", " ").replace("_", " ")
-    text = re.sub(r"([a-z])(\d)", r"\1 \2", text)
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return " ".join(text.split())
+    """A slot value as Alexa accepts it: lower-case words, letters apart from digits, single spaces."""
+    return normalize(text, split_digits=True)
 
 
 def spoken_forms(text: str, loose: bool = True) -> list[str]:
     """Numbers spelled out (the model takes no numerals); if loose, also without filler words."""
-    base = re.sub(r"\d+", lambda m: number_words(int(m.group())), clean(text))
+    base = spell_numbers(clean(text))
     if not base:
         return []
     forms = [base]

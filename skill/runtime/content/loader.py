@@ -36,6 +36,8 @@ from skill.runtime.content.models import (
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
+# The locale whose responses the skill speaks by default (and the one every other locale must match).
+DEFAULT_LOCALE = "en-US"
 
 FILES: dict[str, type[BaseModel]] = {
     "points.yaml": PointsFile,
