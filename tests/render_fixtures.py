@@ -185,7 +185,7 @@ class ToneEngine:
             raise EngineError(f"tone engine told to fail on {text!r}")
         self.calls.append(text)
         out = []
-        for i, word in enumerate(text.split()):
+        for word in text.split():
             f0 = 110 + int(hashlib.sha256(word.encode()).hexdigest()[:2], 16)
             n = int(self.RATE * (0.12 + 0.03 * len(word)))
             t = np.arange(n) / self.RATE

@@ -15,7 +15,7 @@ TURNS = [t for f in sorted(DATA.glob("conversations*.yaml")) for c in yaml.safe_
          for t in c["turns"] if t.get("say") and t.get("intent")]
 # Built-in intents come with Amazon's own phrases; the model lists only our extra ones.
 BUILTIN_OWN = {"next", "repeat", "pause", "resume", "stop", "cancel", "help", "yes", "start over",
-               "loop on", "shuffle", "what's the weather"}
+               "loop on", "loop off", "shuffle", "shuffle off", "go home", "what's the weather"}
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,10 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 class TemplateError(ValueError):
     """A template that cannot be read or expanded; the message says where and why."""
 
+    def __init__(self, message: str, rule: str | None = None):
+        super().__init__(message)
+        self.rule = rule  # the shared rule at fault, if it is one
+
 
 @dataclass(frozen=True)
 class Text:
@@ -163,11 +167,14 @@ class Grammar:
             try:
                 parsed[name] = tuple(parse(v) for v in items)
             except TemplateError as exc:
-                raise TemplateError(f"rule <{name}>: {exc}") from None
+                raise TemplateError(f"rule <{name}>: {exc}", rule=name) from None
         grammar = Grammar(parsed)
         for name, options in parsed.items():
             for option in options:
-                grammar.check(option, f"rule <{name}>")
+                try:
+                    grammar.check(option, f"rule <{name}>")
+                except TemplateError as exc:
+                    raise TemplateError(str(exc), rule=name) from None
         for name in parsed:
             grammar._no_cycle(name, ())
         return grammar
@@ -180,7 +187,7 @@ class Grammar:
 
     def _no_cycle(self, name: str, path: tuple[str, ...]) -> None:
         if name in path:
-            raise TemplateError(f"rule <{name}> refers to itself: {' -> '.join((*path, name))}")
+            raise TemplateError(f"rule <{name}> refers to itself: {' -> '.join((*path, name))}", rule=name)
         for option in self.rules[name]:
             for ref in refs(option):
                 self._no_cycle(ref, (*path, name))

@@ -333,9 +333,10 @@ def load_model(path: Path | None = None) -> dict[str, Any]:
     """The committed interaction model's JSON (`acupressure build-model` writes it)."""
     path = path or MODEL_PATH
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} is missing: run `acupressure build-model`") from None
+    return model
 
 
 @cache

@@ -18,7 +18,7 @@ from typing import Any
 
 from skill.runtime.content import Content, ContentError, default_content
 from skill.runtime.content.loader import DEFAULT_LOCALE
-from skill.runtime.content.models import Position, SlotTypeSpec, ValueSource
+from skill.runtime.content.models import ComplaintTopic, Position, RegionTopic, SlotTypeSpec, ValueSource
 from skill.runtime.content.voice import Voice, load_voice
 from skill.runtime.engine import Preferences, default_routine
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
@@ -122,7 +122,7 @@ def routine_values(content: Content, positions: dict[str, list[str]]) -> list[di
 
 
 def complaint_values(content: Content) -> list[dict[str, Any]]:
-    topics = [*content.complaints.values(), *content.regions.values()]
+    topics: list[ComplaintTopic | RegionTopic] = [*content.complaints.values(), *content.regions.values()]
     return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases]) for t in topics])
 
 

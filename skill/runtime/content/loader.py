@@ -345,7 +345,7 @@ def _check_lexicon(parsed: dict[str, ParsedFile], models: dict[str, Any], proble
     try:
         grammar = Grammar.build(lexicon.lists)
     except TemplateError as exc:
-        problems.append(lfile.problem(("lexicon", "lists"), str(exc)))
+        problems.append(lfile.problem(("lexicon", "lists", *([exc.rule] if exc.rule else [])), str(exc)))
         return
     templates: list[tuple[Path_, str]] = []
     flag_path: Path_ = ("lexicon", "red_flags")

@@ -114,7 +114,7 @@ def _load_locale(directory: Path, locale: str, reg: IntentsFile, problems: list[
     try:
         grammar = Grammar.build(common_model.expansion_rules)
     except TemplateError as exc:
-        problems.append(common.problem(("expansion_rules",), str(exc)))
+        problems.append(common.problem(("expansion_rules", *([exc.rule] if exc.rule else [])), str(exc)))
         return None
 
     declared: dict[str, _Where] = {}
