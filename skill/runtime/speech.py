@@ -26,12 +26,13 @@ XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U000100
 
 
 class PromptError(KeyError):
-    """A prompt key is missing from content/prompts.yaml."""
+    """A prompt key is missing from content/responses/<locale>.yaml (or a slot list)."""
 
 
 @dataclass
 class Prompts:
-    """The skill's own wording from content/prompts.yaml; a list value is a set of variants."""
+    """The skill's own wording (Content.prompts: content/responses/<locale>.yaml, and the slot lists'
+    words as `slot_<list>_<id>`); a list value is a set of variants."""
 
     table: Mapping[str, str | list[str]]
     rng: random.Random = field(default_factory=random.Random)
