@@ -24,7 +24,9 @@ from skill.runtime.content.models import (
     SEED_FILES,
     CautionKind,
     ComplaintTopic,
+    LocaleFacts,
     LocaleFile,
+    LocalesFile,
     Meridian,
     Point,
     PointsFile,
@@ -58,6 +60,7 @@ FILES: dict[str, type[BaseModel]] = {
     "safety.yaml": SafetyFile,
     "tips.yaml": TipsFile,
     "safety_lexicon.yaml": SafetyLexiconFile,
+    "locales.yaml": LocalesFile,
 }
 # One file per locale in each of these folders (responses/en-US.yaml ...); the default locale is required.
 LOCALE_FILES: dict[str, type[LocaleFile]] = {
@@ -110,6 +113,7 @@ class Content:
     prompts: dict[str, str | list[str]]  # the default locale's responses, and its slot lists as slot_<list>_<id>
     responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording
     slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words
+    locales: dict[str, LocaleFacts]  # locale -> emergency number and words for care
     version: str
     directory: Path
     index: AliasIndex = field(repr=False)
@@ -498,6 +502,7 @@ def load(directory: Path | str | None = None) -> Content:
         prompts=prompt_table(responses[DEFAULT_LOCALE], slot_lists[DEFAULT_LOCALE]),
         responses=responses,
         slot_lists=slot_lists,
+        locales=dict(models["locales.yaml"].locales),
         version=_version(directory),
         directory=directory,
         index=build_index(pts, routines),

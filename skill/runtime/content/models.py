@@ -346,6 +346,22 @@ class LocaleFile(Strict):
     language: str = Field(pattern=LOCALE)
 
 
+class LocaleFacts(Strict):
+    """What a locale fills into replies: its emergency number and its words for care."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    emergency_number: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
+    emergency_department: Words
+    urgent_care: Words
+    doctor: Words
+
+
+class LocalesFile(Strict):
+    """`content/locales.yaml`: per locale, the facts replies fill in ({emergency_number} ...)."""
+
+    locales: dict[Annotated[str, Field(pattern=r"^[a-z]{2}-[A-Z]{2}$")], LocaleFacts] = Field(min_length=1)
+
+
 class ResponsesFile(LocaleFile):
     """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key."""
 
