@@ -224,7 +224,7 @@ def test_responses_whose_variants_disagree_on_placeholders(content_dir: Path) ->
                      "responses.greet_again[1]", "variants differ in placeholders")
 
 
-def test_a_locale_must_match_the_default_locale_s_keys(content_dir: Path) -> None:
+def test_a_locale_overlay_overrides_only_what_the_default_locale_has(content_dir: Path) -> None:
     _write(content_dir, "responses/en-GB.yaml", """
         language: en-US
         responses:
@@ -237,10 +237,16 @@ def test_a_locale_must_match_the_default_locale_s_keys(content_dir: Path) -> Non
         responses:
           goodbye: Cheerio.
           ta_ra: Ta-ra.
+          hold_set: Right, {minutes} it is.
+          routine_start: Let's do the {name}. Ring {emergency_number} if you need help.
     """)
     problems = _problems(content_dir, voice_too=False)
-    _assert_reported(problems, "responses/en-GB.yaml", 2, "responses", "missing 'welcome_first' (in en-US)")
+    # Keys left out are the default locale's: an overlay holds only what differs.
+    assert not any("missing" in p for p in problems), problems
     _assert_reported(problems, "responses/en-GB.yaml", 4, "responses.ta_ra", "not in en-US")
+    _assert_reported(problems, "responses/en-GB.yaml", 5, "responses.hold_set",
+                     "fills {minutes}, which en-US's does not")
+    assert len(problems) == 2, problems  # the locale's own words ({emergency_number}) are always there
 
 
 def test_a_word_naming_two_slot_values(content_dir: Path) -> None:

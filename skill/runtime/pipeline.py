@@ -35,7 +35,7 @@ from ask_sdk_model.services.api_client_response import ApiClientResponse
 
 from skill.runtime.content import Content, default_content
 from skill.runtime.errors import MalformedRequest
-from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey
+from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey, prompts_for
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
 from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
@@ -118,7 +118,7 @@ def build_app(
     content = content or default_content()
     deps = Deps(
         content=content,
-        prompts=Prompts(content.prompts, rng or random.Random()),
+        prompts=prompts_for(content, rng),
         manifest=manifest if manifest is not None else load_manifest(),
         audio_base_url=config.audio_base_url,
     )
@@ -175,6 +175,12 @@ def application_id(body: Mapping[str, Any]) -> str | None:
             if isinstance(found, str):
                 return found
     return None
+
+
+def request_locale(body: Mapping[str, Any]) -> str | None:
+    """The locale a checked envelope's request is in ('en-GB'), if it says."""
+    locale = (body.get("request") or {}).get("locale")
+    return locale if isinstance(locale, str) else None
 
 
 def empty_response() -> dict[str, Any]:
@@ -273,7 +279,9 @@ def handle_event(app: App, event: Any, *, admit: Admit | None = None) -> dict[st
         log.warning("request for another skill ID rejected")
         return failure_response(app, event)
     try:
-        return fit_response(invoke(app.skill, event), app.deps.prompts)
+        # Replies are spoken in the request's locale (its wording and emergency number).
+        with app.deps.prompts.speaking(request_locale(event)):
+            return fit_response(invoke(app.skill, event), app.deps.prompts)
     except Exception:  # deserialization of odd-but-typed input, or a failure outside handlers
         log.exception("request could not be dispatched")
         return failure_response(app, event)

@@ -1,10 +1,18 @@
-"""Spoken replies: prompt look-up with variants, SSML building and escaping, Alexa's size limits."""
+"""Spoken replies: prompt look-up with variants, SSML building and escaping, Alexa's size limits.
+
+Replies are spoken in the request's locale: the pipeline enters `Prompts.speaking(locale)` around
+each request, and then prompts come from that locale's table (its overlay merged over the default
+locale's) and {emergency_number}, {doctor} and the locale's other words are filled in, both in
+prompts and in any content text added to a Speech.
+"""
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -29,28 +37,116 @@ class PromptError(KeyError):
     """A prompt key is missing from content/responses/<locale>.yaml (or a slot list)."""
 
 
+DEFAULT_LOCALE = "en-US"
+EMERGENCY_NUMBER = "emergency_number"
+# A {name} in text: what the current locale's words may fill.
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """The locale a reply is being spoken in, and its words for {placeholders} ({emergency_number}...)."""
+
+    locale: str
+    fills: Mapping[str, str]
+
+
+_SPEAKING: ContextVar[Speaking | None] = ContextVar("speaking", default=None)
+
+
+def speaking_now() -> Speaking | None:
+    """The locale of the request being answered in this thread, if any."""
+    return _SPEAKING.get()
+
+
+def fill_locale(text: str, fills: Mapping[str, str] | None = None) -> str:
+    """Text with the locale's words in place of {emergency_number}, {doctor} ...; other braces kept."""
+    if fills is None:
+        current = _SPEAKING.get()
+        fills = current.fills if current is not None else {}
+    if not fills or "{" not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda m: fills.get(m.group(1), m.group(0)), text)
+
+
+def digits_of_emergency_number(ssml_text: str) -> str:
+    """The locale's emergency number read digit by digit ("nine nine nine", never "nine hundred and
+    ninety-nine"), wherever it stands alone in escaped SSML text."""
+    current = _SPEAKING.get()
+    number = current.fills.get(EMERGENCY_NUMBER) if current is not None else None
+    if not number or number not in ssml_text:
+        return ssml_text
+    return re.sub(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)",
+                  f'<say-as interpret-as="digits">{number}</say-as>', ssml_text)
+
+
 @dataclass
 class Prompts:
     """The skill's own wording (Content.prompts: content/responses/<locale>.yaml, and the slot lists'
-    words as `slot_<list>_<id>`); a list value is a set of variants."""
+    words as `slot_<list>_<id>`); a list value is a set of variants.
+
+    `table` is the default locale's; `locales` holds every locale's (overlays merged) and `fills` each
+    locale's words for {emergency_number} and the like. Inside `speaking(locale)` the locale's table
+    and words are used; outside it, the default locale's.
+    """
 
     table: Mapping[str, str | list[str]]
     rng: random.Random = field(default_factory=random.Random)
+    locales: Mapping[str, Mapping[str, str | list[str]]] = field(default_factory=dict)
+    fills: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    default_locale: str = DEFAULT_LOCALE
+
+    def locale_of(self, requested: object) -> str:
+        """The locale to answer a request in: the request's if known ('en_gb' too), else the default."""
+        if isinstance(requested, str):
+            wanted = requested.strip().replace("_", "-").lower()
+            for known in (*self.locales, *self.fills):
+                if known.lower() == wanted:
+                    return known
+        return self.default_locale
+
+    @contextmanager
+    def speaking(self, requested: object) -> Iterator[str]:
+        """Answer in the request's locale (unknown: the default) until the block ends; yields it."""
+        locale = self.locale_of(requested)
+        token = _SPEAKING.set(Speaking(locale, self._fills_for(locale)))
+        try:
+            yield locale
+        finally:
+            _SPEAKING.reset(token)
+
+    @property
+    def locale(self) -> str:
+        """The locale being spoken now."""
+        current = _SPEAKING.get()
+        return current.locale if current is not None else self.default_locale
+
+    def _fills_for(self, locale: str) -> Mapping[str, str]:
+        return self.fills.get(locale) or self.fills.get(self.default_locale) or {}
+
+    def _table(self) -> Mapping[str, str | list[str]]:
+        return self.locales.get(self.locale, self.table)
 
     def variants(self, key: str) -> list[str]:
-        """Every variant of a prompt."""
+        """Every variant of a prompt, in the locale being spoken."""
         try:
-            value = self.table[key]
+            value = self._table()[key]
         except KeyError as exc:
             raise PromptError(key) from exc
         return [value] if isinstance(value, str) else list(value)
 
     def has(self, key: str) -> bool:
-        return key in self.table
+        return key in self._table()
 
     def say(self, key: str, **fields: Any) -> str:
-        """One variant of a prompt, with {placeholders} filled in (plain text, not SSML)."""
-        return self.rng.choice(self.variants(key)).format(**fields).strip()
+        """One variant of a prompt, with {placeholders} filled in (plain text, not SSML): the caller's
+        fields, and the locale's words ({emergency_number} ...) for what the caller does not give."""
+        words = {**self._fills_for(self.locale), **fields}
+        return self.rng.choice(self.variants(key)).format(**words).strip()
+
+    def fill(self, text: str) -> str:
+        """Content text (not a prompt) with the locale's words for {emergency_number} and the like."""
+        return fill_locale(text, self._fills_for(self.locale))
 
     def join(self, items: Iterable[str]) -> str:
         """'a, b and c' with the conjunction from the prompts (wording stays out of code)."""
@@ -113,11 +209,11 @@ class Speech:
         return speech
 
     def text(self, *texts: str) -> Speech:
-        """Add sentences of plain text."""
+        """Add sentences of plain text; the locale's words replace {emergency_number} and the like."""
         for t in texts:
-            t = t.strip()
+            t = fill_locale(t.strip())
             if t:
-                self.parts.append(escape(t))
+                self.parts.append(digits_of_emergency_number(escape(t)))
                 self.plain.append(t)
         return self
 

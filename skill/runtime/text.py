@@ -44,6 +44,8 @@ def normalize(text: str, *, split_digits: bool = False) -> str:
     With split_digits, letters and digits are cut apart ("bl23" -> "bl 23").
     """
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    # "&" is said "and" ("A&E" is "a and e"), as Alexa hears it and as the model's samples spell it.
+    text = text.replace("&", " and ")
     text = _SEPARATORS.sub(" ", text)
     if split_digits:
         text = _LETTER_DIGIT.sub(" ", text)

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("build-model", help=COMMANDS["build-model"][2])
     model.add_argument("--check", action="store_true", help="fail if skill-package/ is out of date")
+    model.add_argument("--audio-base-url", default=None,
+                       help="deploy: public HTTPS base URL of the published audio; skill.json's icon, privacy "
+                            "policy and terms URLs point beside it (default: a placeholder)")
+    model.add_argument("--endpoint", default=None,
+                       help="deploy: the Lambda function ARN (or HTTPS URL) for requests and events")
 
     publish = sub.add_parser("publish-audio", help=COMMANDS["publish-audio"][2])
     publish.add_argument("--bucket", required=True)

@@ -4,7 +4,12 @@ The intents and slot types come from content/intents.yaml (checked against the P
 skill.runtime.handlers.intents); sample utterances are the sentence templates of
 content/sentences/<locale>/ expanded; slot values come from the content (point, routine, complaint
 and region names and aliases with spoken forms of their numbers; red flags) or from the slot lists
-in content/slots/<locale>.yaml; the store text from content/store/<locale>.yaml.
+in content/slots/<locale>.yaml (with each locale's more words); the store text from
+content/store/<locale>.yaml; the privacy and compliance answers and testing instructions from
+content/policies.yaml. One interaction model per locale of content/locales.yaml.
+
+The deploy step adds what only it knows: `--audio-base-url` (where icons and the policy pages are
+published, beside the audio) and `--endpoint` (the Lambda ARN, for requests and events alike).
 """
 
 from __future__ import annotations
@@ -13,18 +18,31 @@ import json
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from skill.runtime.content import Content, ContentError, default_content
 from skill.runtime.content.loader import DEFAULT_LOCALE
-from skill.runtime.content.models import ComplaintTopic, Position, RegionTopic, SlotTypeSpec, ValueSource
+from skill.runtime.content.models import (
+    ComplaintTopic,
+    PolicyKind,
+    Position,
+    RegionTopic,
+    SlotTypeSpec,
+    ValueSource,
+)
 from skill.runtime.content.voice import Voice, load_voice
 from skill.runtime.engine import Preferences, default_routine
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
 from skill.runtime.handlers.reminders import REMINDERS_SCOPE
+from skill.runtime.manifest import DEFAULT_AUDIO_DIR
+from skill.runtime.speech import audio_url
 from skill.runtime.text import normalize, spell_numbers
 from skill.simulator.nlu import PACKAGE_DIR, model_file
+from skill.tools.artwork import DEFAULT_OUT, ICON_SIZES
+from skill.web.policies import page_name
 
 SKILL_JSON = Path("skill.json")
 MODEL_JSON = model_file(DEFAULT_LOCALE)
@@ -96,14 +114,21 @@ def _unique_synonyms(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return values
 
 
-def point_values(content: Content) -> list[dict[str, Any]]:
+# A locale's more words for a value taken from other content (content/slots/<locale>.yaml synonyms).
+Extra = dict[str, list[str]]
+
+
+def point_values(content: Content, extra: Extra | None = None) -> list[dict[str, Any]]:
+    extra = extra or {}
     return _unique_synonyms([
-        slot_value(p.id, p.name, [p.id, p.pinyin, *([p.english] if p.english else []), *p.aliases])
+        slot_value(p.id, p.name, [p.id, p.pinyin, *([p.english] if p.english else []), *p.aliases,
+                                  *extra.get(p.id, [])])
         for p in content.points.values()
     ])
 
 
-def routine_values(content: Content, positions: dict[str, list[str]]) -> list[dict[str, Any]]:
+def routine_values(content: Content, positions: dict[str, list[str]], extra: Extra | None = None,
+                   ) -> list[dict[str, Any]]:
     """Routine names and aliases; position words ('lying down') name that position's default routine."""
     by_position: dict[str, list[str]] = {}
     for pos in (Position.SEATED, Position.LYING):
@@ -112,7 +137,7 @@ def routine_values(content: Content, positions: dict[str, list[str]]) -> list[di
             by_position.setdefault(r.id, []).extend(positions.get(pos.value, []))
     values = []
     for r in content.routines.values():
-        names = [r.id, *r.aliases, *by_position.get(r.id, [])]
+        names = [r.id, *r.aliases, *by_position.get(r.id, []), *(extra or {}).get(r.id, [])]
         for n in [r.name, *r.aliases]:
             stripped = re.sub(r"\s+(routine|exercise|session)$", "", n.strip(), flags=re.I)
             if stripped != n:
@@ -121,9 +146,10 @@ def routine_values(content: Content, positions: dict[str, list[str]]) -> list[di
     return _unique_synonyms(values)
 
 
-def complaint_values(content: Content) -> list[dict[str, Any]]:
+def complaint_values(content: Content, extra: Extra | None = None) -> list[dict[str, Any]]:
     topics: list[ComplaintTopic | RegionTopic] = [*content.complaints.values(), *content.regions.values()]
-    return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases]) for t in topics])
+    return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases, *(extra or {}).get(t.id.value, [])])
+                             for t in topics])
 
 
 def list_values(words: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -132,9 +158,10 @@ def list_values(words: dict[str, list[str]]) -> list[dict[str, Any]]:
                              for ident, names in words.items()])
 
 
-def red_flag_values(content: Content) -> list[dict[str, Any]]:
+def red_flag_values(content: Content, extra: Extra | None = None) -> list[dict[str, Any]]:
     """Red flags by id, with the phrases people use for them (the detector also reads the raw words)."""
-    return _unique_synonyms([slot_value(f.id, f.phrases[0], [*f.phrases[1:], f.description], loose=False)
+    return _unique_synonyms([slot_value(f.id, f.phrases[0], [*f.phrases[1:], f.description,
+                                                             *(extra or {}).get(f.id, [])], loose=False)
                              for f in content.safety.red_flags])
 
 
@@ -159,20 +186,21 @@ def check_registry(voice: Voice) -> None:
 
 
 def slot_type_values(content: Content, voice: Voice, spec: SlotTypeSpec, locale: str) -> list[dict[str, Any]]:
-    """A custom slot type's values, from where the registry says they come."""
+    """A custom slot type's values, from where the registry says they come, with the locale's words."""
     lists = content.slot_lists[locale]
     if spec.list_name is not None:
         return list_values(lists[spec.list_name])
     source = ValueSource(spec.values)
+    extra = content.slot_synonyms.get(locale, {}).get(source.value, {})
     if source is ValueSource.POINTS:
-        return point_values(content)
+        return point_values(content, extra)
     if source is ValueSource.ROUTINES:
         position = voice.slot_types[SlotType.POSITION.value].list_name
-        return routine_values(content, lists[position] if position else {})
+        return routine_values(content, lists[position] if position else {}, extra)
     if source is ValueSource.COMPLAINTS:
-        return complaint_values(content)
+        return complaint_values(content, extra)
     if source is ValueSource.RED_FLAGS:
-        return red_flag_values(content)
+        return red_flag_values(content, extra)
     raise ValueError(f"no values for {spec.values!r}")
 
 
@@ -221,76 +249,161 @@ def voice_of(content: Content) -> Voice:
     return _VOICES[key]
 
 
-def skill_manifest(content: Content, voice: Voice | None = None) -> dict[str, Any]:
-    """skill.json: store listing per locale, the AudioPlayer interface, privacy answers."""
+# Where the deployed skill's public files are, until the deploy step says (build-model --audio-base-url):
+# a reserved name (RFC 2606) that resolves nowhere, so nobody mistakes it for a real host.
+PLACEHOLDER_BASE_URL = "https://acupressure-coach.example.com/audio/"
+# Art beside the audio (`acupressure artwork` writes audio/art/icon-108.png ...), published with it.
+ART_DIR = DEFAULT_OUT.relative_to(DEFAULT_AUDIO_DIR).as_posix()
+SMALL_ICON_PX, LARGE_ICON_PX = ICON_SIZES
+# The screens the APL documents (skill/runtime/apl.py) lay out for: round small hub, small, medium and
+# large landscape hubs, TV (Amazon's viewport profiles, as the developer console writes them).
+APL_VIEWPORTS = (
+    {"mode": "HUB", "shape": "ROUND", "minWidth": 100, "maxWidth": 599, "minHeight": 100, "maxHeight": 599},
+    {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 1279, "minHeight": 100, "maxHeight": 599},
+    {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 1279, "minHeight": 600, "maxHeight": 959},
+    {"mode": "HUB", "shape": "RECTANGLE", "minWidth": 1280, "maxWidth": 1920, "minHeight": 600, "maxHeight": 1279},
+    {"mode": "TV", "shape": "RECTANGLE", "minWidth": 960, "maxWidth": 960, "minHeight": 540, "maxHeight": 540},
+)
+LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$")
+
+
+class DeploymentError(ValueError):
+    """A deploy option Alexa would refuse (a URL that is not HTTPS, an endpoint that is not one)."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What only the deploy step knows: the public HTTPS base URL of the audio (icons and policy pages
+    are published beside it) and the skill's endpoint (a Lambda ARN or an HTTPS URL). The committed
+    skill.json is built without them: placeholder URLs, no endpoint (a new skill must be created
+    without one; see README.md, "Deploy to AWS")."""
+
+    audio_base_url: str = PLACEHOLDER_BASE_URL
+    endpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        url = urlsplit(self.audio_base_url)
+        if url.scheme != "https" or not url.netloc or url.query or url.fragment:
+            raise DeploymentError(f"--audio-base-url must be an https:// URL, not {self.audio_base_url!r}: "
+                                  "Alexa fetches icons and policies over HTTPS")
+        if self.endpoint is not None and not (LAMBDA_ARN.match(self.endpoint)
+                                              or urlsplit(self.endpoint).scheme == "https"):
+            raise DeploymentError(f"--endpoint must be a Lambda function ARN or an https:// URL, "
+                                  f"not {self.endpoint!r}")
+
+    def url(self, path: str) -> str:
+        """The public URL of a file published beside the audio."""
+        return audio_url(self.audio_base_url, path)
+
+    def endpoint_json(self) -> dict[str, str] | None:
+        """skill.json's endpoint object: a Lambda ARN, or an HTTPS web service with a trusted certificate."""
+        if self.endpoint is None:
+            return None
+        if LAMBDA_ARN.match(self.endpoint):
+            return {"uri": self.endpoint}
+        return {"uri": self.endpoint, "sslCertificateType": "Trusted"}
+
+
+def icon_path(size: int) -> str:
+    return f"{ART_DIR}/icon-{size}.png"
+
+
+def skill_manifest(content: Content, voice: Voice | None = None, deployment: Deployment | None = None,
+                   ) -> dict[str, Any]:
+    """skill.json: store listing and icons per locale, interfaces, permission, events, privacy and
+    compliance answers with the policies' URLs, testing instructions; the endpoints if deploying."""
     voice = voice or voice_of(content)
+    deployment = deployment or Deployment()
+    cert = voice.policies.certification
+    privacy_url = deployment.url(page_name(PolicyKind.PRIVACY))
+    terms_url = deployment.url(page_name(PolicyKind.TERMS))
+    custom: dict[str, Any] = {"interfaces": [
+        {"type": "AUDIO_PLAYER"},
+        {"type": "ALEXA_PRESENTATION_APL", "supportedViewports": [dict(v) for v in APL_VIEWPORTS]},
+    ]}
+    # Disabling the skill deletes the user's data: its event goes where the requests go.
+    events: dict[str, Any] = {"subscriptions": [{"eventName": "SKILL_DISABLED"}]}
+    endpoint = deployment.endpoint_json()
+    if endpoint is not None:
+        custom["endpoint"] = endpoint
+        events["endpoint"] = dict(endpoint)
     return {"manifest": {
         "manifestVersion": "1.0",
         "publishingInformation": {
             "locales": {locale: {
                 "name": store.name,
+                "smallIconUri": deployment.url(icon_path(SMALL_ICON_PX)),
+                "largeIconUri": deployment.url(icon_path(LARGE_ICON_PX)),
                 "summary": store.summary,
                 "description": store.description,
                 "examplePhrases": store.examples,
                 "keywords": store.keywords,
             } for locale, store in ((loc, voice.stores[loc]) for loc in voice.locales)},
             "isAvailableWorldwide": False,
-            "distributionCountries": ["US"],
+            "distributionCountries": sorted({content.locales[loc].country for loc in voice.locales}),
+            "testingInstructions": " ".join(cert.testing_instructions.split()),
             "category": "HEALTH_AND_FITNESS",
         },
-        "apis": {"custom": {"interfaces": [{"type": "AUDIO_PLAYER"}]}},
+        "apis": {"custom": custom},
         # Daily practice reminders (Reminders API); asked for by voice, or by a card in the app.
         "permissions": [{"name": REMINDERS_SCOPE}],
-        # Disabling the skill deletes the user's data. Deploying sets events.endpoint to the same
-        # endpoint as apis.custom.endpoint (see README.md, "Deploy to AWS").
-        "events": {"subscriptions": [{"eventName": "SKILL_DISABLED"}]},
+        "events": events,
         "privacyAndCompliance": {
-            "allowsPurchases": False,
-            "usesPersonalInfo": False,
-            "isChildDirected": False,
-            "isExportCompliant": True,
-            "containsAds": False,
-            "locales": {locale: {} for locale in voice.locales},
+            "allowsPurchases": cert.allows_purchases,
+            "usesPersonalInfo": cert.uses_personal_info,
+            "isChildDirected": cert.is_child_directed,
+            "isExportCompliant": cert.is_export_compliant,
+            "containsAds": cert.contains_ads,
+            "locales": {locale: {"privacyPolicyUrl": privacy_url, "termsOfUseUrl": terms_url}
+                        for locale in voice.locales},
         },
     }}
 
 
-def render(content: Content) -> dict[Path, str]:
+def render(content: Content, deployment: Deployment | None = None) -> dict[Path, str]:
     """Every generated file, relative to skill-package/, as text."""
     def dump(data: Any) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     voice = voice_of(content)
-    files = {SKILL_JSON: dump(skill_manifest(content, voice))}
+    files = {SKILL_JSON: dump(skill_manifest(content, voice, deployment))}
     for locale in voice.locales:
         files[model_file(locale)] = dump(interaction_model(content, locale, voice))
     return files
 
 
-def stale_files(content: Content, package_dir: Path | None = None) -> list[Path]:
+def stale_files(content: Content, package_dir: Path | None = None, deployment: Deployment | None = None,
+                ) -> list[Path]:
     """Generated files that differ from what is on disk."""
     package_dir = package_dir or PACKAGE_DIR
     out = []
-    for rel, text in render(content).items():
+    for rel, text in render(content, deployment).items():
         path = package_dir / rel
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             out.append(rel)
     return out
 
 
+def deployment_of(args: Any) -> Deployment:
+    """The deploy options given to build-model (none: the committed package's placeholders)."""
+    return Deployment(audio_base_url=getattr(args, "audio_base_url", None) or PLACEHOLDER_BASE_URL,
+                      endpoint=getattr(args, "endpoint", None) or None)
+
+
 def run(args: Any) -> int:
-    """`acupressure build-model [--check]`."""
+    """`acupressure build-model [--check] [--audio-base-url URL] [--endpoint ARN|URL]`."""
     content = default_content()
     try:
         voice_of(content)
-    except ContentError as exc:
+        deployment = deployment_of(args)
+    except (ContentError, DeploymentError) as exc:
         print(exc, file=sys.stderr)
         return 1
     if getattr(args, "check", False):
-        stale = stale_files(content)
+        stale = stale_files(content, deployment=deployment)
         for rel in stale:
             print(f"out of date: skill-package/{rel} (run: acupressure build-model)", file=sys.stderr)
         return 1 if stale else 0
-    for rel, text in render(content).items():
+    for rel, text in render(content, deployment).items():
         path = PACKAGE_DIR / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -1,5 +1,5 @@
-"""The Flask app: the Alexa endpoint at POST `/` (verified, never a 500), `/audio/`, `/health`, and
-optionally the try-it page at GET `/`."""
+"""The Flask app: the Alexa endpoint at POST `/` (verified, never a 500), `/audio/`, `/health`, the
+privacy policy and terms of use at `/privacy` and `/terms`, and optionally the try-it page at GET `/`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from skill.runtime.pipeline import App
 from skill.web.adapter import PipelineSkillAdapter, Verifier
 from skill.web.page import register_page
+from skill.web.policies import read_policies, register_policies
 from skill.web.verifier import SignatureVerifier, TimestampVerifier
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ def create_app(app: App, *, verifiers: Sequence[Verifier], audio_dir: Path | Non
     @flask_app.get("/health")
     def health() -> Response:
         return jsonify({"status": "ok", "content_version": app.deps.content.version})
+
+    # Before /audio/<path>: the policies' published names are answered from content, rendered or not.
+    register_policies(flask_app, read_policies(app.deps.content.directory))
 
     if audio_dir is not None:
         @flask_app.get("/audio/<path:name>")

@@ -1,8 +1,11 @@
 """Load `content/*.yaml`, validate it, and report errors with file, line and field.
 
 What the running skill needs: points, techniques, routines, scripts, safety (with its lexicon),
-tips, and per locale its responses and slot lists. The voice data the model builder reads (intents
-registry, sentence templates, store listing) is loaded by skill.runtime.content.voice.
+tips, the locales (content/locales.yaml) and per locale its responses and slot lists. A locale other
+than the default has overlays only: content/responses/<locale>.yaml holds the keys whose wording
+differs, content/slots/<locale>.yaml more words for values; both are merged over the default
+locale's. The voice data the model builder reads (intents registry, sentence templates, store
+listing, policies) is loaded by skill.runtime.content.voice.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from skill.runtime.content.models import (
     SEED_FILES,
     CautionKind,
     ComplaintTopic,
+    LOCALE_PLACEHOLDERS,
     LocaleFacts,
     LocaleFile,
     LocalesFile,
@@ -43,13 +47,15 @@ from skill.runtime.content.models import (
     TechniquesFile,
     Tip,
     TipsFile,
+    ValueSource,
 )
 from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
-# The locale whose responses the skill speaks by default (and the one every other locale must match).
+# The locale whose responses the skill speaks by default; every other locale is an overlay on it, and
+# a request in a locale the content does not know is answered in it.
 DEFAULT_LOCALE = "en-US"
 
 FILES: dict[str, type[BaseModel]] = {
@@ -62,7 +68,8 @@ FILES: dict[str, type[BaseModel]] = {
     "safety_lexicon.yaml": SafetyLexiconFile,
     "locales.yaml": LocalesFile,
 }
-# One file per locale in each of these folders (responses/en-US.yaml ...); the default locale is required.
+# One file per locale in each of these folders (responses/en-US.yaml ...); the default locale's is
+# required, another locale's is an optional overlay on it.
 LOCALE_FILES: dict[str, type[LocaleFile]] = {
     "responses": ResponsesFile,
     "slots": SlotListsFile,
@@ -111,12 +118,14 @@ class Content:
     safety: Safety
     tips: list[Tip]
     prompts: dict[str, str | list[str]]  # the default locale's responses, and its slot lists as slot_<list>_<id>
-    responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording
-    slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words
+    responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording (overlay merged)
+    slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words (merged)
     locales: dict[str, LocaleFacts]  # locale -> emergency number and words for care
     version: str
     directory: Path
     index: AliasIndex = field(repr=False)
+    # locale -> source (points, routines, complaints, red_flags) -> value id -> more words in that locale
+    slot_synonyms: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
 
     def point(self, text: str) -> Point | None:
         """The point a user's words name, in any numbering or spelling, or None."""
@@ -137,6 +146,12 @@ class Content:
         if rid:
             return [p for p in self.points.values() if rid in p.regions]
         return []
+
+    def prompts_in(self, locale: str) -> dict[str, str | list[str]]:
+        """What the prompts API serves in a locale (the default locale's for one the content lacks)."""
+        if locale not in self.responses:
+            locale = DEFAULT_LOCALE
+        return prompt_table(self.responses[locale], self.slot_lists[locale])
 
 
 def _line_map(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]]) -> None:
@@ -370,55 +385,114 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], problems: list[Problem]) -> None:
-    """Each locale's responses and slot lists match the default locale's; placeholders agree."""
+def _check_responses(where: ParsedFile, rf: ResponsesFile, problems: list[Problem]) -> dict[str, set[str]]:
+    """One responses file's keys and the placeholders each fills; variants of a key must agree."""
+    found: dict[str, set[str]] = {}
+    for key, value in rf.responses.items():
+        if key.startswith(SLOT_PROMPT_PREFIX):
+            problems.append(where.problem(("responses", key), f"keys starting {SLOT_PROMPT_PREFIX!r} are "
+                                                              "slot lists (content/slots/)"))
+        seen: set[str] | None = None
+        for j, text in enumerate([value] if isinstance(value, str) else value):
+            path: Path_ = ("responses", key) if isinstance(value, str) else ("responses", key, j)
+            try:
+                names = _placeholders(text)
+            except ValueError as exc:
+                problems.append(where.problem(path, f"malformed placeholder: {exc}"))
+                continue
+            if seen is not None and names != seen:
+                problems.append(where.problem(path, f"variants differ in placeholders: {sorted(names)} "
+                                                    f"vs {sorted(seen)}"))
+            seen = names if seen is None else seen
+        if seen is not None:
+            found[key] = seen
+    return found
+
+
+def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], locales: LocalesFile,
+                   where_locales: ParsedFile, problems: list[Problem]) -> None:
+    """Every locale file names a locale of locales.yaml; an overlay overrides only keys, lists and
+    values the default locale has, and fills no placeholder its default does not (but the locale's
+    own: {emergency_number} ...); no word names two values of one list once merged."""
+    if DEFAULT_LOCALE not in locales.locales:
+        problems.append(where_locales.problem(("locales",), f"no {DEFAULT_LOCALE} (the default locale)"))
+    for folder, by_locale in files.items():
+        for locale, (where, _) in by_locale.items():
+            if locale not in locales.locales:
+                problems.append(where.problem(("language",), f"{locale} is not in content/locales.yaml"))
     responses = files["responses"]
     default_keys: dict[str, set[str]] = {}
-    for locale, (where, model) in responses.items():
-        rf: ResponsesFile = model
-        for key, value in rf.responses.items():
-            if key.startswith(SLOT_PROMPT_PREFIX):
-                problems.append(where.problem(("responses", key), f"keys starting {SLOT_PROMPT_PREFIX!r} are "
-                                                                  "slot lists (content/slots/)"))
-            seen: set[str] | None = None
-            for j, text in enumerate([value] if isinstance(value, str) else value):
-                path: Path_ = ("responses", key) if isinstance(value, str) else ("responses", key, j)
-                try:
-                    names = _placeholders(text)
-                except ValueError as exc:
-                    problems.append(where.problem(path, f"malformed placeholder: {exc}"))
-                    continue
-                if seen is not None and names != seen:
-                    problems.append(where.problem(path, f"variants differ in placeholders: {sorted(names)} "
-                                                        f"vs {sorted(seen)}"))
-                seen = names if seen is None else seen
-            if locale == DEFAULT_LOCALE and seen is not None:
-                default_keys[key] = seen
+    if DEFAULT_LOCALE in responses:
+        default_keys = _check_responses(*responses[DEFAULT_LOCALE], problems)
     for locale, (where, model) in responses.items():
         if locale == DEFAULT_LOCALE:
             continue
-        keys = set(model.responses)
-        for key in sorted(set(default_keys) - keys):
-            problems.append(where.problem(("responses",), f"missing {key!r} (in {DEFAULT_LOCALE})"))
-        for key in sorted(keys - set(default_keys)):
-            problems.append(where.problem(("responses", key), f"not in {DEFAULT_LOCALE}"))
+        for key, names in _check_responses(where, model, problems).items():
+            if key not in default_keys:
+                problems.append(where.problem(("responses", key), f"not in {DEFAULT_LOCALE}"))
+                continue
+            extra = sorted(names - default_keys[key] - set(LOCALE_PLACEHOLDERS))
+            if extra:
+                problems.append(where.problem(("responses", key), f"fills {', '.join('{' + e + '}' for e in extra)}"
+                                                                  f", which {DEFAULT_LOCALE}'s does not"))
     default_lists = files["slots"].get(DEFAULT_LOCALE)
     for locale, (where, model) in files["slots"].items():
         sl: SlotListsFile = model
-        for name, values in sl.lists.items():
+        if locale != DEFAULT_LOCALE and default_lists is not None:
+            base: SlotListsFile = default_lists[1]
+            for name, values in sl.lists.items():
+                if name not in base.lists:
+                    problems.append(where.problem(("lists", name), f"no list {name!r} in {DEFAULT_LOCALE}"))
+                    continue
+                for ident in values:
+                    if ident not in base.lists[name]:
+                        problems.append(where.problem(("lists", name, ident),
+                                                      f"no value {ident!r} in {DEFAULT_LOCALE}'s {name}"))
+        merged = _merge_lists(default_lists[1] if default_lists else None, sl)
+        for name, values in merged.items():
             owner: dict[str, str] = {}
             for ident, words in values.items():
                 for j, word in enumerate(words):
                     key = " ".join(word.lower().split())
                     if owner.setdefault(key, ident) != ident:
-                        problems.append(where.problem(("lists", name, ident, j),
-                                                      f"{word!r} also names {owner[key]!r}"))
-        if default_lists is not None and locale != DEFAULT_LOCALE:
-            want = {n: set(v) for n, v in default_lists[1].lists.items()}
-            have = {n: set(v) for n, v in sl.lists.items()}
-            if want != have:
-                problems.append(where.problem(("lists",), f"lists and values differ from {DEFAULT_LOCALE}: "
-                                                          f"{have} vs {want}"))
+                        # Report it where the overlay said it, if it did.
+                        said = sl.lists.get(name, {}).get(ident, [])
+                        path: Path_ = ("lists", name, ident, said.index(word)) if word in said else ("lists", name)
+                        problems.append(where.problem(path, f"{word!r} also names {owner[key]!r}"))
+
+
+SYNONYM_SOURCES = (ValueSource.POINTS, ValueSource.ROUTINES, ValueSource.COMPLAINTS, ValueSource.RED_FLAGS)
+
+
+def _check_synonyms(files: dict[str, tuple[ParsedFile, Any]], ids: dict[str, set[str]],
+                    problems: list[Problem]) -> None:
+    """Synonyms name a source of values from other content and ids that source has."""
+    for where, model in files.values():
+        sl: SlotListsFile = model
+        for source, values in sl.synonyms.items():
+            if source not in ids:
+                problems.append(where.problem(("synonyms", source), f"unknown source {source!r} (one of "
+                                                                    f"{', '.join(ids)})"))
+                continue
+            for ident in values:
+                if ident not in ids[source]:
+                    problems.append(where.problem(("synonyms", source, ident), f"no {source} value {ident!r}"))
+
+
+def _merge_words(*layers: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """Lists (name -> value id -> words) with each later layer's words added after the earlier's."""
+    merged: dict[str, dict[str, list[str]]] = {}
+    for layer in layers:
+        for name, values in layer.items():
+            for ident, words in values.items():
+                have = merged.setdefault(name, {}).setdefault(ident, [])
+                have += [w for w in words if w not in have]
+    return merged
+
+
+def _merge_lists(base: SlotListsFile | None, overlay: SlotListsFile) -> dict[str, dict[str, list[str]]]:
+    """The default locale's lists with an overlay's words added."""
+    return _merge_words(base.lists if base else {}, overlay.lists)
 
 
 def _load_locale_files(directory: Path, problems: list[Problem]) -> dict[str, dict[str, tuple[ParsedFile, Any]]]:
@@ -481,14 +555,31 @@ def load(directory: Path | str | None = None) -> Content:
     if problems:
         raise ContentError(problems)
     _cross_check(parsed, models, problems)
-    _check_locales(locale_files, problems)
+    _check_locales(locale_files, models["locales.yaml"], parsed["locales.yaml"], problems)
+    pts: PointsFile = models["points.yaml"]
+    routines = [*models["routines.yaml"].routines, *models["scripts.yaml"].routines]
+    _check_synonyms(locale_files["slots"], {
+        ValueSource.POINTS.value: {p.id for p in pts.points},
+        ValueSource.ROUTINES.value: {r.id for r in routines},
+        ValueSource.COMPLAINTS.value: {t.id.value for t in [*pts.complaints, *pts.regions]},
+        ValueSource.RED_FLAGS.value: {f.id for f in models["safety.yaml"].safety.red_flags},
+    }, problems)
     if problems:
         raise ContentError(problems)
 
-    pts: PointsFile = models["points.yaml"]
-    routines = [*models["routines.yaml"].routines, *models["scripts.yaml"].routines]
-    responses = {loc: dict(m.responses) for loc, (_, m) in locale_files["responses"].items()}
-    slot_lists = {loc: {n: dict(v) for n, v in m.lists.items()} for loc, (_, m) in locale_files["slots"].items()}
+    locales: dict[str, LocaleFacts] = dict(models["locales.yaml"].locales)
+    base_responses: ResponsesFile = locale_files["responses"][DEFAULT_LOCALE][1]
+    base_lists: SlotListsFile = locale_files["slots"][DEFAULT_LOCALE][1]
+    responses: dict[str, dict[str, str | list[str]]] = {}
+    slot_lists: dict[str, dict[str, dict[str, list[str]]]] = {}
+    slot_synonyms: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for loc in sorted(locales, key=lambda x: (x != DEFAULT_LOCALE, x)):
+        over_r = locale_files["responses"].get(loc)
+        responses[loc] = {**base_responses.responses, **(over_r[1].responses if over_r else {})}
+        over_s = locale_files["slots"].get(loc)
+        overlay: SlotListsFile = over_s[1] if over_s else base_lists
+        slot_lists[loc] = _merge_words(base_lists.lists, overlay.lists)
+        slot_synonyms[loc] = _merge_words(base_lists.synonyms, overlay.synonyms)
     safety = models["safety.yaml"].safety.model_copy(update={"lexicon": models["safety_lexicon.yaml"].lexicon})
     return Content(
         points={p.id: p for p in pts.points},
@@ -502,10 +593,11 @@ def load(directory: Path | str | None = None) -> Content:
         prompts=prompt_table(responses[DEFAULT_LOCALE], slot_lists[DEFAULT_LOCALE]),
         responses=responses,
         slot_lists=slot_lists,
-        locales=dict(models["locales.yaml"].locales),
+        locales=locales,
         version=_version(directory),
         directory=directory,
         index=build_index(pts, routines),
+        slot_synonyms=slot_synonyms,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -355,6 +356,14 @@ class LocaleFacts(Strict):
     urgent_care: Words
     doctor: Words
 
+    def fills(self) -> dict[str, str]:
+        """The {placeholders} any reply may use in this locale, with their words."""
+        return {name: str(getattr(self, name)) for name in LOCALE_PLACEHOLDERS}
+
+
+# What every reply may fill in from the request's locale (content/locales.yaml), beside its own fields.
+LOCALE_PLACEHOLDERS = ("emergency_number", "emergency_department", "urgent_care", "doctor")
+
 
 class LocalesFile(Strict):
     """`content/locales.yaml`: per locale, the facts replies fill in ({emergency_number} ...)."""
@@ -363,15 +372,22 @@ class LocalesFile(Strict):
 
 
 class ResponsesFile(LocaleFile):
-    """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key."""
+    """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key. Another
+    locale's file is an overlay on the default locale's: only the keys whose wording differs."""
 
     responses: dict[ResponseKey, Words | Annotated[list[Words], Field(min_length=1)]] = Field(min_length=1)
 
 
 class SlotListsFile(LocaleFile):
-    """`content/slots/<locale>.yaml`: slot values not taken from other content, with their words."""
+    """`content/slots/<locale>.yaml`: slot values not taken from other content, with their words.
+    Another locale's file is an overlay: more words for the default locale's values."""
 
-    lists: dict[ResponseKey, dict[ResponseKey, Annotated[list[Words], Field(min_length=1)]]]
+    lists: dict[ResponseKey, dict[ResponseKey, Annotated[list[Words], Field(min_length=1)]]] = \
+        Field(default_factory=dict)
+    # More words in this locale for values taken from other content, by source (points, routines,
+    # complaints, red_flags) and value id: "i can't wee" for the bladder red flag in en-GB.
+    synonyms: dict[ResponseKey, dict[str, Annotated[list[Words], Field(min_length=1)]]] = \
+        Field(default_factory=dict)
 
 
 class StoreListing(Strict):
@@ -454,3 +470,55 @@ class CommonSentencesFile(LocaleFile):
     """`content/sentences/<locale>/_common.yaml`: expansion rules the templates share as <name>."""
 
     expansion_rules: dict[ResponseKey, Template | list[Template]] = Field(default_factory=dict)
+
+
+# ---- the privacy policy, terms of use and certification answers (content/policies.yaml)
+
+
+class PolicyKind(StrEnum):
+    """The documents skill.json links to; each is served at /<kind> and published as <kind>.html."""
+
+    PRIVACY = "privacy"
+    TERMS = "terms"
+
+
+class PolicySection(Strict):
+    """A heading and its paragraphs."""
+
+    heading: Words
+    paragraphs: list[Words] = Field(min_length=1)
+
+
+class Policy(Strict):
+    """One document: title, the date it last changed, sections."""
+
+    title: Words
+    updated: date
+    sections: list[PolicySection] = Field(min_length=1)
+
+
+class Certification(Strict):
+    """skill.json's privacy and compliance answers, and the testing instructions for Amazon's reviewers."""
+
+    uses_personal_info: bool
+    is_child_directed: bool
+    contains_ads: bool
+    is_export_compliant: bool
+    allows_purchases: bool
+    # Amazon's limit on testingInstructions.
+    testing_instructions: str = Field(min_length=1, max_length=4000)
+
+
+class PoliciesFile(Strict):
+    """`content/policies.yaml`."""
+
+    policies: dict[PolicyKind, Policy]
+    certification: Certification
+
+    @field_validator("policies")
+    @classmethod
+    def _every_kind(cls, value: dict[PolicyKind, Policy]) -> dict[PolicyKind, Policy]:
+        missing = [k.value for k in PolicyKind if k not in value]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return value

@@ -6,6 +6,11 @@ What the model builder turns into skill-package/ (the running skill does not nee
     content/sentences/<locale>/_common.yaml expansion rules shared by that locale's templates
     content/sentences/<locale>/<topic>.yaml sentence templates by intent
     content/store/<locale>.yaml             the skill store listing
+    content/policies.yaml                   privacy policy, terms of use, certification answers
+
+Every locale of content/locales.yaml gets a model. en-US's sentences are the base; another locale's
+folder is an overlay holding only what differs: more templates for an intent (added to en-US's), and
+expansion rules that replace en-US's of the same name (so en-US's templates take that locale's words).
 
 Templates are expanded here (skill.runtime.templates) and checked within Alexa's limits: each
 sample short enough, only words Alexa takes, no sample in two intents. Errors carry file, line
@@ -32,6 +37,7 @@ from skill.runtime.content.models import (
     CommonSentencesFile,
     IntentsFile,
     IntentSpec,
+    PoliciesFile,
     SentencesFile,
     SlotTypeSpec,
     StoreFile,
@@ -43,6 +49,7 @@ from skill.runtime.templates import Grammar, TemplateError, has_pattern_marks, p
 INTENTS_FILE = "intents.yaml"
 SENTENCES_DIR = "sentences"
 STORE_DIR = "store"
+POLICIES_FILE = "policies.yaml"
 COMMON_FILE = "_common.yaml"
 
 # Alexa's limits on sample utterances (developer documentation, interaction model schema): at most
@@ -63,10 +70,11 @@ class Voice:
     slot_types: dict[str, SlotTypeSpec]
     samples: dict[str, dict[str, list[str]]]  # locale -> intent -> samples
     stores: dict[str, StoreListing]
+    policies: PoliciesFile
 
     @property
     def locales(self) -> list[str]:
-        """Locales with sentences, the default first."""
+        """Every locale (content/locales.yaml), the default first."""
         return sorted(self.samples, key=lambda loc: (loc != DEFAULT_LOCALE, loc))
 
 
@@ -100,22 +108,31 @@ def _check_registry(reg: IntentsFile, where: ParsedFile, content: Content, probl
                                               f"no list {list_name!r} in content/slots/{locale}.yaml"))
 
 
-def _load_locale(directory: Path, locale: str, reg: IntentsFile, problems: list[Problem],
-                 ) -> dict[str, list[str]] | None:
-    """One locale's samples by intent (registry order), or None if its files have problems."""
+@dataclass
+class _Layer:
+    """One locale folder's sentences: its expansion rules (and where each is) and templates by intent."""
+
+    rules: dict[str, str | list[str]]
+    rule_files: dict[str, ParsedFile]
+    templates: dict[str, list[tuple[_Where, str]]]
+
+
+def _read_layer(directory: Path, locale: str, reg: IntentsFile, problems: list[Problem]) -> _Layer | None:
+    """A locale folder's rules and templates, or None if its files have problems. Only the default
+    locale must have a _common.yaml; another locale's folder (an overlay) may hold just templates."""
     folder = directory / SENTENCES_DIR / locale
-    common = read_yaml(directory, f"{SENTENCES_DIR}/{locale}/{COMMON_FILE}", problems)
-    common_model = validate_file(common, CommonSentencesFile, problems) if common else None
-    if common is None or common_model is None:
-        return None
     before = len(problems)
-    if common_model.language != locale:
-        problems.append(common.problem(("language",), f"says {common_model.language!r} in sentences/{locale}/"))
-    try:
-        grammar = Grammar.build(common_model.expansion_rules)
-    except TemplateError as exc:
-        problems.append(common.problem(("expansion_rules", *([exc.rule] if exc.rule else [])), str(exc)))
-        return None
+    rules: dict[str, str | list[str]] = {}
+    rule_files: dict[str, ParsedFile] = {}
+    if locale == DEFAULT_LOCALE or (folder / COMMON_FILE).exists():
+        common = read_yaml(directory, f"{SENTENCES_DIR}/{locale}/{COMMON_FILE}", problems)
+        common_model = validate_file(common, CommonSentencesFile, problems) if common else None
+        if common is None or common_model is None:
+            return None
+        if common_model.language != locale:
+            problems.append(common.problem(("language",), f"says {common_model.language!r} in sentences/{locale}/"))
+        rules = dict(common_model.expansion_rules)
+        rule_files = {name: common for name in rules}
 
     declared: dict[str, _Where] = {}
     templates: dict[str, list[tuple[_Where, str]]] = {}
@@ -141,22 +158,44 @@ def _load_locale(directory: Path, locale: str, reg: IntentsFile, problems: list[
             declared[intent] = at
             templates[intent] = [(_Where(parsed, (*at.path, "sentences", j), intent), t)
                                  for j, t in enumerate(spec.sentences)]
+    return _Layer(rules, rule_files, templates) if len(problems) == before else None
 
+
+def _expand_locale(locale: str, layers: list[_Layer], reg: IntentsFile, problems: list[Problem],
+                   ) -> dict[str, list[str]] | None:
+    """A locale's samples by intent (registry order): the templates of every layer (the default
+    locale's, then the overlay's), expanded with their rules merged (an overlay's rule replaces the
+    default's of that name, so the default's templates take the locale's words too)."""
+    before = len(problems)
+    rules: dict[str, str | list[str]] = {}
+    rule_files: dict[str, ParsedFile] = {}
+    for layer in layers:
+        rules.update(layer.rules)
+        rule_files.update(layer.rule_files)
+    try:
+        grammar = Grammar.build(rules)
+    except TemplateError as exc:
+        where = rule_files.get(exc.rule or "") or next(iter(rule_files.values()))
+        problems.append(where.problem(("expansion_rules", *([exc.rule] if exc.rule else [])), str(exc)))
+        return None
+    # Problems found while expanding the default locale's templates for another locale say which.
+    label = "" if locale == DEFAULT_LOCALE else f"in {locale}: "
     samples: dict[str, list[str]] = {}
     owner: dict[str, _Where] = {}
     for intent, ispec in reg.intents.items():
         out: list[str] = []
-        if not templates.get(intent) and not IntentSpec.is_builtin(intent):
+        templates = [t for layer in layers for t in layer.templates.get(intent, [])]
+        if not templates and not IntentSpec.is_builtin(intent):
             problems.append(Problem(f"content/{SENTENCES_DIR}/{locale}/", 0, intent,
                                     "no sentences (every custom intent needs some)"))
-        for where, template in templates.get(intent, []):
-            for sentence in _expand(grammar, template, where, ispec, problems):
+        for where, template in templates:
+            for sentence in _expand(grammar, template, where, ispec, problems, label):
                 if sentence in out:
                     continue  # two templates of one intent may overlap; Alexa takes each sample once
                 first = owner.setdefault(sentence, where)
                 if first.intent != intent:
                     problems.append(where.parsed.problem(
-                        where.path, f"{sentence!r} is also a sample of {first.intent} "
+                        where.path, f"{label}{sentence!r} is also a sample of {first.intent} "
                                     f"({first.parsed.name}:{first.parsed.line(first.path)})"))
                     continue
                 out.append(sentence)
@@ -165,7 +204,7 @@ def _load_locale(directory: Path, locale: str, reg: IntentsFile, problems: list[
 
 
 def _expand(grammar: Grammar, template: str, where: _Where, intent: IntentSpec,
-            problems: list[Problem]) -> list[str]:
+            problems: list[Problem], label: str = "") -> list[str]:
     """A template's sentences, each checked as an Alexa sample of this intent."""
     try:
         seq = parse(template)
@@ -173,23 +212,29 @@ def _expand(grammar: Grammar, template: str, where: _Where, intent: IntentSpec,
         undeclared = sorted(grammar.slots(seq) - set(intent.slots))
         sentences = grammar.expand(seq, MAX_EXPANSION)
     except TemplateError as exc:
-        problems.append(where.parsed.problem(where.path, str(exc)))
+        problems.append(where.parsed.problem(where.path, label + str(exc)))
         return []
     if undeclared:
-        problems.append(where.parsed.problem(where.path, f"slot {', '.join('{' + u + '}' for u in undeclared)} "
+        problems.append(where.parsed.problem(where.path, label + f"slot {', '.join('{' + u + '}' for u in undeclared)} "
                                                          f"is not a slot of {where.intent}"))
         return []
     good = []
     for s in sentences:
         if has_pattern_marks(s) or not SAMPLE_WORDS.match(s):
-            problems.append(where.parsed.problem(where.path, f"{s!r}: a sample holds lower-case words, "
+            problems.append(where.parsed.problem(where.path, label + f"{s!r}: a sample holds lower-case words, "
                                                              "apostrophes and {slots} only (spell numbers out)"))
         elif len(s) > MAX_SAMPLE_CHARS:
-            problems.append(where.parsed.problem(where.path, f"{s[:40]!r}...: longer than {MAX_SAMPLE_CHARS} "
+            problems.append(where.parsed.problem(where.path, label + f"{s[:40]!r}...: longer than {MAX_SAMPLE_CHARS} "
                                                              "characters"))
         else:
             good.append(s)
     return good
+
+
+def load_policies(directory: Path, problems: list[Problem]) -> PoliciesFile | None:
+    """content/policies.yaml: the privacy policy, terms of use and certification answers."""
+    parsed = read_yaml(directory, POLICIES_FILE, problems)
+    return validate_file(parsed, PoliciesFile, problems) if parsed else None
 
 
 def load_voice(content: Content, directory: Path | str | None = None) -> Voice:
@@ -201,26 +246,39 @@ def load_voice(content: Content, directory: Path | str | None = None) -> Voice:
     if reg_parsed is None or reg is None:
         raise ContentError(problems)
     _check_registry(reg, reg_parsed, content, problems)
+    policies = load_policies(directory, problems)
 
-    locales = sorted(p.name for p in (directory / SENTENCES_DIR).iterdir() if p.is_dir()) \
+    # The locales are those of content/locales.yaml; a sentences folder for any other is a mistake.
+    locales = sorted(content.locales, key=lambda loc: (loc != DEFAULT_LOCALE, loc))
+    folders = sorted(p.name for p in (directory / SENTENCES_DIR).iterdir() if p.is_dir()) \
         if (directory / SENTENCES_DIR).is_dir() else []
-    if DEFAULT_LOCALE not in locales:
+    if DEFAULT_LOCALE not in folders:
         problems.append(Problem(f"content/{SENTENCES_DIR}/{DEFAULT_LOCALE}/", 0, "(folder)", "missing"))
+    for folder in folders:
+        if folder not in content.locales:
+            problems.append(Problem(f"content/{SENTENCES_DIR}/{folder}/", 0, "(folder)",
+                                    f"{folder} is not in content/locales.yaml"))
     samples: dict[str, dict[str, list[str]]] = {}
     stores: dict[str, StoreListing] = {}
+    base = _read_layer(directory, DEFAULT_LOCALE, reg, problems) if DEFAULT_LOCALE in folders else None
     for locale in locales:
-        if locale not in content.slot_lists:
-            problems.append(Problem(f"content/{SENTENCES_DIR}/{locale}/", 0, "(folder)",
-                                    f"no content/slots/{locale}.yaml for this locale"))
-        found = _load_locale(directory, locale, reg, problems)
-        if found is not None:
-            samples[locale] = found
+        if base is not None:
+            layers = [base]
+            if locale != DEFAULT_LOCALE and locale in folders:
+                overlay = _read_layer(directory, locale, reg, problems)
+                layers = [base, overlay] if overlay is not None else []
+            found = _expand_locale(locale, layers, reg, problems) if layers else None
+            if found is not None:
+                samples[locale] = found
+            elif locale == DEFAULT_LOCALE:
+                base = None  # its problems are reported once, not again for every overlay
         store_parsed = read_yaml(directory, f"{STORE_DIR}/{locale}.yaml", problems)
         store = validate_file(store_parsed, StoreFile, problems) if store_parsed else None
         if store_parsed is not None and store is not None:
             if store.language != locale:
                 problems.append(store_parsed.problem(("language",), f"says {store.language!r}"))
             stores[locale] = store.store
-    if problems:
+    if problems or policies is None:
         raise ContentError(problems)
-    return Voice(intents=dict(reg.intents), slot_types=dict(reg.slot_types), samples=samples, stores=stores)
+    return Voice(intents=dict(reg.intents), slot_types=dict(reg.slot_types), samples=samples, stores=stores,
+                 policies=policies)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -11,6 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content import Content
+from skill.runtime.content.loader import DEFAULT_LOCALE
 from skill.runtime.engine import RoutineState
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile
@@ -37,6 +39,16 @@ class SessionKey(StrEnum):
     LAST_SPEECH = "last_speech"
     LAST_REPROMPT = "last_reprompt"
     ROUTINE = "routine"  # the routine waiting on the pregnancy question
+
+
+def prompts_for(content: Content, rng: random.Random | None = None) -> Prompts:
+    """The prompts in every locale of the content, each with its words for {emergency_number} etc."""
+    return Prompts(
+        content.prompts, rng or random.Random(),
+        locales={loc: content.prompts_in(loc) for loc in content.responses},
+        fills={loc: facts.fills() for loc, facts in content.locales.items()},
+        default_locale=DEFAULT_LOCALE,
+    )
 
 
 @dataclass
