@@ -13,6 +13,7 @@ from moto.server import ThreadedMotoServer
 
 from skill.tools.cli import main
 from skill.tools.publish import IMMUTABLE, SHORT, cache_control, content_type
+from skill.web.policies import HTML_TYPE
 
 # Slow tier (publish: uploads to a moto S3 server): `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
@@ -104,12 +105,15 @@ EXPECTED_HEADERS = {
     "audio/routines.m3u": ("audio/x-mpegurl", SHORT),
     "audio/feed.xml": ("application/rss+xml", SHORT),
     "audio/manifest.json": ("application/json", SHORT),
+    # What skill.json links to, written from content/policies.yaml at every publish.
+    "audio/privacy.html": (HTML_TYPE, SHORT),
+    "audio/terms.html": (HTML_TYPE, SHORT),
 }
 
 
 def test_first_publish_uploads_everything_with_headers(s3, audio, capsys):
     assert _publish(audio) == 0
-    assert "uploaded 6 file(s)" in capsys.readouterr().out
+    assert "uploaded 8 file(s)" in capsys.readouterr().out
     assert _keys(s3) == set(EXPECTED_HEADERS)
     for key, (ctype, cache) in EXPECTED_HEADERS.items():
         head = s3.head_object(Bucket=BUCKET, Key=key)
@@ -140,7 +144,7 @@ def test_second_publish_uploads_nothing_and_a_change_uploads_one(s3, audio, caps
     capsys.readouterr()
 
     assert _publish(audio) == 0
-    assert "uploaded 0 file(s) (0 bytes), skipped 6 unchanged" in capsys.readouterr().out
+    assert "uploaded 0 file(s) (0 bytes), skipped 8 unchanged" in capsys.readouterr().out
     assert _untouched(s3) == set(EXPECTED_HEADERS)
 
     # Same size, different bytes: the hash, not the size, decides.
@@ -148,7 +152,7 @@ def test_second_publish_uploads_nothing_and_a_change_uploads_one(s3, audio, caps
     step.write_bytes(step.read_bytes()[::-1])
     assert _publish(audio) == 0
     out = capsys.readouterr().out
-    assert "uploaded 1 file(s)" in out and "skipped 5 unchanged" in out
+    assert "uploaded 1 file(s)" in out and "skipped 7 unchanged" in out
     assert _untouched(s3) == set(EXPECTED_HEADERS) - {"audio/step/daily/bl23/60.mp3"}
     body = s3.get_object(Bucket=BUCKET, Key="audio/step/daily/bl23/60.mp3")["Body"].read()
     assert body == step.read_bytes()
@@ -158,7 +162,7 @@ def test_dry_run_lists_without_uploading(s3, audio, capsys):
     assert _publish(audio, "--dry-run") == 0
     out = capsys.readouterr().out
     assert f"would upload audio/prompt/{PROMPT_HASH}.mp3" in out
-    assert "would upload 6 file(s)" in out
+    assert "would upload 8 file(s)" in out
     assert _keys(s3) == set()
 
 

@@ -148,7 +148,8 @@ def routine_values(content: Content, positions: dict[str, list[str]], extra: Ext
 
 def complaint_values(content: Content, extra: Extra | None = None) -> list[dict[str, Any]]:
     topics: list[ComplaintTopic | RegionTopic] = [*content.complaints.values(), *content.regions.values()]
-    return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases, *(extra or {}).get(t.id.value, [])])
+    extra = extra or {}
+    return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases, *extra.get(t.id.value, [])])
                              for t in topics])
 
 

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ValidationError
 from skill.runtime.content.lookup import AliasIndex, build_index, normalize
 from skill.runtime.content.models import (
     EXTERNAL_REFERENCES,
+    LOCALE_PLACEHOLDERS,
     SEED_FILES,
     CautionKind,
     ComplaintTopic,
-    LOCALE_PLACEHOLDERS,
     LocaleFacts,
     LocaleFile,
     LocalesFile,
@@ -416,7 +416,7 @@ def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], locales:
     own: {emergency_number} ...); no word names two values of one list once merged."""
     if DEFAULT_LOCALE not in locales.locales:
         problems.append(where_locales.problem(("locales",), f"no {DEFAULT_LOCALE} (the default locale)"))
-    for folder, by_locale in files.items():
+    for by_locale in files.values():
         for locale, (where, _) in by_locale.items():
             if locale not in locales.locales:
                 problems.append(where.problem(("language",), f"{locale} is not in content/locales.yaml"))
@@ -452,16 +452,20 @@ def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], locales:
         for name, values in merged.items():
             owner: dict[str, str] = {}
             for ident, words in values.items():
-                for j, word in enumerate(words):
+                for word in words:
                     key = " ".join(word.lower().split())
-                    if owner.setdefault(key, ident) != ident:
-                        # Report it where the overlay said it, if it did.
-                        said = sl.lists.get(name, {}).get(ident, [])
-                        path: Path_ = ("lists", name, ident, said.index(word)) if word in said else ("lists", name)
-                        problems.append(where.problem(path, f"{word!r} also names {owner[key]!r}"))
+                    first = owner.setdefault(key, ident)
+                    if first != ident:
+                        problems.append(where.problem(*_clash(sl, name, word, first, ident)))
 
 
-SYNONYM_SOURCES = (ValueSource.POINTS, ValueSource.ROUTINES, ValueSource.COMPLAINTS, ValueSource.RED_FLAGS)
+def _clash(sl: SlotListsFile, name: str, word: str, first: str, second: str) -> tuple[Path_, str]:
+    """Where and how to report a word naming two values: at the value this file gave it to."""
+    for ident, other in ((second, first), (first, second)):
+        said = sl.lists.get(name, {}).get(ident, [])
+        if word in said:
+            return ("lists", name, ident, said.index(word)), f"{word!r} also names {other!r}"
+    return ("lists", name), f"{word!r} names both {first!r} and {second!r}"
 
 
 def _check_synonyms(files: dict[str, tuple[ParsedFile, Any]], ids: dict[str, set[str]],
@@ -537,9 +541,14 @@ def _version(directory: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def content_directory(directory: Path | str | None = None) -> Path:
+    """Where the content is: the one given, else ACUPRESSURE_CONTENT_DIR, else content/ beside the package."""
+    return Path(directory or os.environ.get(CONTENT_DIR_ENV) or DEFAULT_CONTENT_DIR)
+
+
 def load(directory: Path | str | None = None) -> Content:
     """Load and validate every content file; raise ContentError listing all problems."""
-    directory = Path(directory or os.environ.get(CONTENT_DIR_ENV) or DEFAULT_CONTENT_DIR)
+    directory = content_directory(directory)
     problems: list[Problem] = []
     parsed: dict[str, ParsedFile] = {}
     models: dict[str, Any] = {}
@@ -561,7 +570,7 @@ def load(directory: Path | str | None = None) -> Content:
     _check_synonyms(locale_files["slots"], {
         ValueSource.POINTS.value: {p.id for p in pts.points},
         ValueSource.ROUTINES.value: {r.id for r in routines},
-        ValueSource.COMPLAINTS.value: {t.id.value for t in [*pts.complaints, *pts.regions]},
+        ValueSource.COMPLAINTS.value: {c.id.value for c in pts.complaints} | {r.id.value for r in pts.regions},
         ValueSource.RED_FLAGS.value: {f.id for f in models["safety.yaml"].safety.red_flags},
     }, problems)
     if problems:

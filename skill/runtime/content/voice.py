@@ -175,31 +175,32 @@ def _expand_locale(locale: str, layers: list[_Layer], reg: IntentsFile, problems
     try:
         grammar = Grammar.build(rules)
     except TemplateError as exc:
-        where = rule_files.get(exc.rule or "") or next(iter(rule_files.values()))
-        problems.append(where.problem(("expansion_rules", *([exc.rule] if exc.rule else [])), str(exc)))
+        common = rule_files.get(exc.rule or "") or next(iter(rule_files.values()))
+        problems.append(common.problem(("expansion_rules", *([exc.rule] if exc.rule else [])), str(exc)))
         return None
     # Problems found while expanding the default locale's templates for another locale say which.
     label = "" if locale == DEFAULT_LOCALE else f"in {locale}: "
-    samples: dict[str, list[str]] = {}
+    samples: dict[str, list[str]] = {intent: [] for intent in reg.intents}
     owner: dict[str, _Where] = {}
-    for intent, ispec in reg.intents.items():
-        out: list[str] = []
-        templates = [t for layer in layers for t in layer.templates.get(intent, [])]
-        if not templates and not IntentSpec.is_builtin(intent):
+    for intent in reg.intents:
+        if not any(layer.templates.get(intent) for layer in layers) and not IntentSpec.is_builtin(intent):
             problems.append(Problem(f"content/{SENTENCES_DIR}/{locale}/", 0, intent,
                                     "no sentences (every custom intent needs some)"))
-        for where, template in templates:
-            for sentence in _expand(grammar, template, where, ispec, problems, label):
-                if sentence in out:
-                    continue  # two templates of one intent may overlap; Alexa takes each sample once
-                first = owner.setdefault(sentence, where)
-                if first.intent != intent:
-                    problems.append(where.parsed.problem(
-                        where.path, f"{label}{sentence!r} is also a sample of {first.intent} "
-                                    f"({first.parsed.name}:{first.parsed.line(first.path)})"))
-                    continue
-                out.append(sentence)
-        samples[intent] = out
+    # Layer by layer, so a clash between an overlay's sentence and the default's is the overlay's.
+    for layer in layers:
+        for intent, ispec in reg.intents.items():
+            out = samples[intent]
+            for where, template in layer.templates.get(intent, []):
+                for sentence in _expand(grammar, template, where, ispec, problems, label):
+                    if sentence in out:
+                        continue  # two templates of one intent may overlap; Alexa takes each sample once
+                    first = owner.setdefault(sentence, where)
+                    if first.intent != intent:
+                        problems.append(where.parsed.problem(
+                            where.path, f"{label}{sentence!r} is also a sample of {first.intent} "
+                                        f"({first.parsed.name}:{first.parsed.line(first.path)})"))
+                        continue
+                    out.append(sentence)
     return samples if len(problems) == before else None
 
 
