@@ -161,7 +161,7 @@
         if (!values || !values.length) return;
         names.append(el("dt", { text: label }), el("dd", { text: values.join(", ") }));
       };
-      row("Older books number it", n.older_codes);
+      row("Older number", n.older_codes);
       row("Also written", n.other_codes);
       row("Also called", n.other_names);
       if (names.children.length) head.append(names);
@@ -355,17 +355,15 @@
     return li;
   }
 
-  // After a reply is shown (the routine panel above may have grown), bring the conversation into view
-  // above the input; the input itself is sticky, so it stays on screen.
+  // After a reply is shown (the routine panel above may have grown): like a chat on a phone, the input
+  // at the bottom of the screen (it is sticky) with the conversation just above it, but never so far that
+  // the conversation's top leaves the screen.
   function keepInView() {
     const box = $("#log");
     if (!box.children.length) return;
-    const r = box.getBoundingClientRect();
-    const form = $("#say-form").getBoundingClientRect();
-    const bottom = Math.min(window.innerHeight, form.top);
-    let dy = 0;
-    if (r.top < 0) dy = r.top - 8;
-    else if (r.bottom > bottom) dy = Math.min(r.bottom - bottom + 8, r.top - 8);
+    const top = box.getBoundingClientRect().top;
+    const end = $("#coach").getBoundingClientRect().bottom; // the input's own place ends the section
+    const dy = Math.min(end - window.innerHeight, top - 8);
     if (Math.abs(dy) > 1) window.scrollBy(0, dy);
   }
 
@@ -455,7 +453,10 @@
     const clips = quiet ? [] : (view.segments || []).filter((s) => s.url);
     if (view.text) log("coach", view.text, note || undefined);
     else if (!quiet && !plays.length && !view.stop) log("coach", "(no speech)", note || undefined);
-    if (view.step) showStep(view.step[0], view.step[1]);
+    // A step only queued (ENQUEUE, REPLACE_ENQUEUED) is shown when it starts playing, not before.
+    const onlyQueued = plays.length > 0 && plays.every((p) => p.behavior !== "REPLACE_ALL")
+      && !(view.segments || []).some((s) => s.step_id);
+    if (view.step && !onlyQueued) showStep(view.step[0], view.step[1]);
     if (view.stop) {
       stopPlayer(true);
       setPaused(true);
