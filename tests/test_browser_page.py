@@ -465,9 +465,18 @@ REPLY_START_IN_VIEW = """n => {
   const top = Math.max(0, box.top), bottom = Math.min(innerHeight, box.bottom, form.top);
   return r.top >= top - 1 && r.top + 20 <= bottom;
 }"""
+# Still for half a second (smooth scrolling, pictures loading above), with every picture loaded.
 SETTLED = """() => new Promise(done => {
-  const log = document.querySelector('#log'), before = [scrollY, log.scrollTop];
-  setTimeout(() => requestAnimationFrame(() => done(scrollY === before[0] && log.scrollTop === before[1])), 120);
+  const log = document.querySelector('#log');
+  const at = () => [scrollY, log.scrollTop, document.documentElement.scrollHeight].join();
+  const first = at();
+  let checks = 0;
+  const tick = () => {
+    if (at() !== first) return done(false);
+    if (++checks >= 3) return done([...document.images].every(i => i.complete));
+    setTimeout(tick, 150);
+  };
+  setTimeout(tick, 150);
 })"""
 
 
