@@ -6,6 +6,9 @@ import pytest
 
 from skill.tools.render import loudness
 
+# Slow tier (render: the loudness meter over seconds of audio): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 RATE = 48000
 
 

@@ -22,6 +22,9 @@ from test_chat import serving
 from skill.runtime.content import Content
 from skill.runtime.manifest import load_manifest, routine_key
 
+# Slow tier (browser): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROUTINE = "back_of_knee"
 SCREENSHOTS = Path(os.environ.get("ACUPRESSURE_SCREENSHOT_DIR", "/tmp"))

@@ -17,6 +17,9 @@ from test_web_page import write_audio
 
 from skill.runtime.content import Content
 
+# Slow tier (a new Python process per chat): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

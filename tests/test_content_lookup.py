@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
+from data_schemas import load_data
 
 from skill.runtime.content import default_content
 from skill.runtime.content.lookup import normalize
 
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "aliases.yaml").read_text())
+CASES = load_data("aliases.yaml")
 FLAT = [(said, pid) for pid, sayings in CASES.items() for said in sayings]
 
 

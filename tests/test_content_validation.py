@@ -1,17 +1,28 @@
-"""Broken content is rejected with file, line and field; the real content loads."""
+"""Broken content is rejected with file, line and field; the real content loads.
+
+Every case breaks a private copy of content/ through its YAML structure (parse, change, write back)
+or with a small file of its own, never by matching the real files' text, so editors may lay the
+content files out, order and comment them as they like.
+"""
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from skill.runtime.content import ContentError, load
 from skill.runtime.content.loader import DEFAULT_CONTENT_DIR, FILES
+
+YamlPath = tuple[str | int, ...]
+# libyaml when the wheel has it, as the loader does: the pure-Python parser and emitter take most of this file's time.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @pytest.fixture
@@ -22,112 +33,173 @@ def content_dir(tmp_path: Path) -> Path:
     return dst
 
 
-def line_of(text: str, pattern: str, start: int = 0) -> int:
-    """1-based line of the first regex match at or after `start`."""
-    m = re.compile(pattern, re.M).search(text, start)
-    assert m, f"pattern {pattern!r} not in content"
-    return text.count("\n", 0, m.start()) + 1
+def read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
 
 
-def replace_first(text: str, pattern: str, repl: str, start: int = 0) -> str:
-    m = re.compile(pattern, re.M).search(text, start)
-    assert m, f"pattern {pattern!r} not in content"
-    return text[: m.start()] + m.expand(repl) + text[m.end():]
+def write_yaml(path: Path, data: Any) -> str:
+    text = yaml.dump(data, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def field_name(path: YamlPath) -> str:
+    """`points[3].press.duration_s`, as problems name a field."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def line_of(text: str, path: YamlPath) -> int:
+    """1-based line of the deepest node on `path` that exists: a key's own line, or a list item's first line."""
+    node = yaml.compose(text, Loader=LOADER)
+    line = node.start_mark.line + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        else:
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line
+
+
+def find(items: list[dict[str, Any]], has: Callable[[dict[str, Any]], bool]) -> int:
+    """Index of the first item that `has` accepts."""
+    return next(i for i, item in enumerate(items) if has(item))
+
+
+def step_with(data: Any, key: str) -> tuple[int, int]:
+    """(routine, step) indexes of the first step that has `key`."""
+    return next((i, j) for i, r in enumerate(data["routines"]) for j, s in enumerate(r["steps"]) if key in s)
+
+
+# Each breaks the parsed data in place and returns the path of the field at fault and the text its line shows.
+Breaker = Callable[[Any], tuple[YamlPath, str]]
+
+
+def unknown_field(data: Any) -> tuple[YamlPath, str]:
+    i, j = step_with(data, "hold")
+    step = data["routines"][i]["steps"][j]
+    step["hodl"] = step.pop("hold")
+    return ("routines", i, "steps", j, "hodl"), "hodl:"
+
+
+def wrong_type(data: Any) -> tuple[YamlPath, str]:
+    data["points"][0]["press"]["duration_s"] = "a minute"
+    return ("points", 0, "press", "duration_s"), "duration_s: a minute"
+
+
+def missing_field(data: Any) -> tuple[YamlPath, str]:
+    routine = data["routines"][0]
+    del routine["description"]
+    first_key = next(iter(routine))  # the routine's line is the line of its first key
+    return ("routines", 0, "description"), f"{first_key}: {routine[first_key]}"
+
+
+def unknown_point(data: Any) -> tuple[YamlPath, str]:
+    i, j = step_with(data, "point")
+    data["routines"][i]["steps"][j]["point"] = "BL99"
+    return ("routines", i, "steps", j, "point"), "point: BL99"
+
+
+def unknown_technique(data: Any) -> tuple[YamlPath, str]:
+    i, j = step_with(data, "technique")
+    data["routines"][i]["steps"][j]["technique"] = "no_such_thing"
+    return ("routines", i, "steps", j, "technique"), "technique: no_such_thing"
+
+
+def alias_of_another_point(data: Any) -> tuple[YamlPath, str]:
+    """The last point gets the first point's pinyin as an alias."""
+    points = data["points"]
+    pinyin = points[0]["pinyin"]
+    points[-1]["aliases"].insert(0, pinyin)
+    return ("points", len(points) - 1, "aliases", 0), f"- {pinyin}"
+
+
+def caution_without_contraindication(data: Any) -> tuple[YamlPath, str]:
+    i = find(data["points"], lambda p: p.get("pregnancy_contraindicated") is True)
+    data["points"][i]["pregnancy_contraindicated"] = False
+    return ("points", i, "pregnancy_contraindicated"), "pregnancy_contraindicated: false"
+
+
+def unknown_source(data: Any) -> tuple[YamlPath, str]:
+    data["tips"][0]["sources"][0] = "005_nope.txt"
+    return ("tips", 0, "sources", 0), "005_nope.txt"
+
+
+def hold_out_of_range(data: Any) -> tuple[YamlPath, str]:
+    data["points"][0]["press"]["duration_s"] = 999
+    return ("points", 0, "press", "duration_s"), "duration_s: 999"
 
 
 @dataclass
 class Case:
-    """Break one file; expect a problem in `file` at the mutated line with `field` and `message`."""
+    """Break one file; expect a problem in `file` on the line of the field at fault, naming it, with `message`."""
 
     name: str
     file: str
-    mutate: Callable[[str], tuple[str, int]]  # returns new text and expected line
-    field: str
+    breaker: Breaker
     message: str
 
 
-def _sub(pattern: str, repl: str, line_pattern: str | None = None) -> Callable[[str], tuple[str, int]]:
-    def f(text: str) -> tuple[str, int]:
-        line = line_of(text, line_pattern or pattern)
-        return replace_first(text, pattern, repl), line
-    return f
-
-
-def _drop_description(text: str) -> tuple[str, int]:
-    line = line_of(text, r"^- id: |^  - id: ")
-    return replace_first(text, r"^\s+description: .*\n", ""), line
-
-
-def _collide(text: str) -> tuple[str, int]:
-    """Give the last point an alias that is the first point's pinyin."""
-    first = re.search(r"^\s*pinyin: (.+)$", text, re.M).group(1).strip()
-    start = re.search(r"^points:", text, re.M).end()
-    end = min([m.start() for m in re.finditer(r"^\w+:", text, re.M) if m.start() > start] + [len(text)])
-    blocks = [b for b in re.finditer(r"^(\s+)aliases:\n(\s+)- ", text, re.M) if start < b.start() < end]
-    m = blocks[-1]
-    pos = text.index("\n", m.start()) + 1
-    line = text.count("\n", 0, pos) + 1
-    return text[:pos] + f"{m.group(2)}- {first}\n" + text[pos:], line
-
-
-def _uncontraindicate_li4(text: str) -> tuple[str, int]:
-    start = re.search(r"^\s*- id: LI4\b", text, re.M).start()
-    line = line_of(text, r"pregnancy_contraindicated: true", start)
-    m = re.compile(r"pregnancy_contraindicated: true").search(text, start)
-    return text[: m.start()] + "pregnancy_contraindicated: false" + text[m.end():], line
-
-
-def _duplicate_name(text: str) -> tuple[str, int]:
-    m = re.search(r"^(\s+)name: .*\n", text, re.M)
-    return text[: m.end()] + m.group(0) + text[m.end():], text.count("\n", 0, m.end()) + 1
-
-
 CASES = [
-    Case("unknown field", "routines.yaml", _sub(r"hold: true", "hodl: true"),
-         r"routines\[\d+\]\.steps\[\d+\]\.hodl", "Extra inputs are not permitted"),
-    Case("wrong type", "points.yaml", _sub(r"duration_s: \d+", "duration_s: a minute"),
-         r"points\[\d+\]\.press\.duration_s", "valid integer"),
-    Case("missing field", "routines.yaml", _drop_description,
-         r"routines\[0\]\.description", "Field required"),
-    Case("unknown point", "routines.yaml", _sub(r"point: BL52\b", "point: BL99"),
-         r"routines\[\d+\]\.steps\[\d+\]\.point", "unknown point 'BL99'"),
-    Case("unknown technique", "routines.yaml", _sub(r"technique: \w+", "technique: no_such_thing"),
-         r"routines\[\d+\]\.steps\[\d+\]\.technique", "unknown technique 'no_such_thing'"),
-    Case("alias names two points", "points.yaml", _collide,
-         r"points\[\d+\]\.aliases\[0\]", "also names"),
-    Case("caution without contraindication", "points.yaml", _uncontraindicate_li4,
-         r"points\[\d+\]\.pregnancy_contraindicated", "not marked contraindicated"),
-    Case("duplicate key", "points.yaml", _duplicate_name, r"points\[0\]\.name", "duplicate key"),
-    Case("unknown source", "tips.yaml", _sub(r"\d{3}_[0-9a-f]{16}\.txt", "005_nope.txt"),
-         r"tips\[\d+\]\.sources\[\d+\]", "unknown source '005_nope.txt'"),
-    Case("hold out of range", "points.yaml", _sub(r"duration_s: \d+", "duration_s: 999"),
-         r"points\[\d+\]\.press\.duration_s", "less than or equal to 180"),
+    Case("unknown field", "routines.yaml", unknown_field, "Extra inputs are not permitted"),
+    Case("wrong type", "points.yaml", wrong_type, "valid integer"),
+    Case("missing field", "routines.yaml", missing_field, "Field required"),
+    Case("unknown point", "routines.yaml", unknown_point, "unknown point 'BL99'"),
+    Case("unknown technique", "routines.yaml", unknown_technique, "unknown technique 'no_such_thing'"),
+    Case("alias names two points", "points.yaml", alias_of_another_point, "also names"),
+    Case("caution without contraindication", "points.yaml", caution_without_contraindication,
+         "not marked contraindicated"),
+    Case("unknown source", "tips.yaml", unknown_source, "unknown source '005_nope.txt'"),
+    Case("hold out of range", "points.yaml", hold_out_of_range, "less than or equal to 180"),
 ]
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(ContentError) as info:
+        load(directory)
+    return [str(p) for p in info.value.problems]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_broken_content_is_reported_with_file_line_field(content_dir: Path, case: Case) -> None:
     path = content_dir / case.file
-    text, line = case.mutate(path.read_text())
-    path.write_text(text)
-    with pytest.raises(ContentError) as info:
-        load(content_dir)
-    rendered = [str(p) for p in info.value.problems]
-    pattern = re.compile(rf"^content/{re.escape(case.file)}:{line}: {case.field}: .*{re.escape(case.message)}")
-    assert any(pattern.search(r) for r in rendered), "\n".join(rendered)
+    data = read_yaml(path)
+    at, shows = case.breaker(data)
+    text = write_yaml(path, data)
+    line = line_of(text, at)
+    assert shows in text.splitlines()[line - 1], f"line {line} is {text.splitlines()[line - 1]!r}"
+    want = f"content/{case.file}:{line}: {field_name(at)}: "
+    rendered = problems_of(content_dir)
+    assert any(r.startswith(want) and case.message in r for r in rendered), f"want {want}...{case.message}\n" + (
+        "\n".join(rendered))
+
+
+def test_duplicate_key_is_reported_on_its_second_line(content_dir: Path) -> None:
+    """A key given twice (which parsing into a dict would hide) is found in the text: the first point's name."""
+    path = content_dir / "points.yaml"
+    text = path.read_text(encoding="utf-8")
+    points = next(v for k, v in yaml.compose(text, Loader=LOADER).value if k.value == "points")
+    key, value = next((k, v) for k, v in points.value[0].value if k.value == "name")
+    pair = text[key.start_mark.index:value.end_mark.index]
+    path.write_text(text[:value.end_mark.index] + "\n" + " " * key.start_mark.column + pair
+                    + text[value.end_mark.index:], encoding="utf-8")
+    second = value.end_mark.line + 2
+    assert any(r.startswith(f"content/points.yaml:{second}: points[0].name: duplicate key")
+               for r in problems_of(content_dir)), problems_of(content_dir)
 
 
 def test_yaml_syntax_error_names_file_and_line(content_dir: Path) -> None:
     path = content_dir / "safety.yaml"
-    lines = path.read_text().splitlines(keepends=True)
-    lines.insert(3, "  broken: [unclosed\n")
-    path.write_text("".join(lines))
-    with pytest.raises(ContentError) as info:
-        load(content_dir)
-    (problem,) = info.value.problems
-    assert problem.file == "content/safety.yaml"
-    assert problem.field == "(syntax)"
-    assert problem.line >= 4
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    path.write_text(text + "broken: a: b\n", encoding="utf-8")
+    (problem,) = problems_of(content_dir)
+    assert problem.startswith(f"content/safety.yaml:{text.count(chr(10)) + 1}: (syntax): YAML syntax error"), problem
 
 
 def test_missing_file_is_reported(content_dir: Path) -> None:
@@ -146,13 +218,19 @@ def test_every_problem_is_reported_at_once(content_dir: Path) -> None:
 
 
 def test_real_content_loads_and_version_tracks_wording(content_dir: Path) -> None:
-    before = load(content_dir)
+    assert load(content_dir).version == load(DEFAULT_CONTENT_DIR).version  # the files, not where they are
     assert set(FILES) <= {p.name for p in content_dir.iterdir()}
     tips = content_dir / "tips.yaml"
-    tips.write_text(tips.read_text().replace("text: ", "text: Gently, ", 1))
-    after = load(content_dir)
-    assert before.version != after.version
-    assert load(content_dir).version == after.version
+    data = read_yaml(tips)
+    write_yaml(tips, data)
+    same_words = load(content_dir).version
+    first = data["tips"][0]["text"]
+    data["tips"][0]["text"] = "Gently, " + first
+    write_yaml(tips, data)
+    assert load(content_dir).version != same_words
+    data["tips"][0]["text"] = first
+    write_yaml(tips, data)
+    assert load(content_dir).version == same_words
 
 
 def test_cli_check_reports_problems(content_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -162,7 +240,10 @@ def test_cli_check_reports_problems(content_dir: Path, monkeypatch: pytest.Monke
     assert main(["check"]) == 0
     assert "points" in capsys.readouterr().out
     path = content_dir / "routines.yaml"
-    path.write_text(path.read_text().replace("hold: true", "hold: maybe", 1))
+    data = read_yaml(path)
+    i, j = step_with(data, "hold")
+    data["routines"][i]["steps"][j]["hold"] = "maybe"
+    line = line_of(write_yaml(path, data), ("routines", i, "steps", j, "hold"))
     assert main(["check"]) == 1
     err = capsys.readouterr().err
-    assert re.search(r"content/routines.yaml:\d+: routines\[\d+\]\.steps\[\d+\]\.hold: ", err), err
+    assert f"content/routines.yaml:{line}: routines[{i}].steps[{j}].hold: " in err, err

@@ -24,6 +24,9 @@ from moto.server import ThreadedMotoServer
 
 from skill.tools import bundle
 
+# Slow tier (bundle: real pip install and zip): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "lambda" / "lambda_function.py"
 # Resolved wheels are kept between runs (build/ is gitignored); CI starts without them.

@@ -53,12 +53,14 @@ def _lint(path: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # cfn-lint loads every resource spec: ~1.7 s a run
 def test_cfn_lint_finds_nothing():
     result = _lint(TEMPLATE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
 
 
+@pytest.mark.slow  # cfn-lint loads every resource spec: ~1.7 s a run
 def test_cfn_lint_does_catch_a_broken_template(tmp_path):
     """The lint above is not vacuous: the same run rejects a bad runtime and key type."""
     broken = tmp_path / "template.yaml"

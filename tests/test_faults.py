@@ -33,6 +33,9 @@ from skill.runtime.content import Content
 from skill.runtime.engine import Status
 from skill.runtime.persistence import DYNAMODB_MAX_ATTEMPTS, Profile
 
+# Slow tier (waits out real lock and network timeouts): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 BUDGET_S = 8.0
 ROUTINE = {"routine": {"value": "seated lower back", "id": "seated_lower_back"}}
 KEY = hashlib.sha256(USER_ID.encode()).hexdigest()

@@ -37,6 +37,9 @@ from hypothesis import strategies as st
 
 from skill.runtime.content import default_content
 
+# Slow tier (long fuzz): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO_BASE = "https://audio.example.test/audio/"
 

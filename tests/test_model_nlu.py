@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from data_schemas import load_data
 from nlu import compile_model, understand
 
 from skill.tools.model_builder import interaction_model
 
 DATA = Path(__file__).parent / "data"
-TURNS = [t for f in sorted(DATA.glob("conversations*.yaml")) for c in yaml.safe_load(f.read_text())
+TURNS = [t for f in sorted(DATA.glob("conversations*.yaml")) for c in load_data(f)
          for t in c["turns"] if t.get("say") and t.get("intent")]
 # Built-in intents come with Amazon's own phrases; the model lists only our extra ones.
 BUILTIN_OWN = {"next", "repeat", "pause", "resume", "stop", "cancel", "help", "yes", "start over",

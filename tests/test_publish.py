@@ -14,6 +14,9 @@ from moto.server import ThreadedMotoServer
 from skill.tools.cli import main
 from skill.tools.publish import IMMUTABLE, SHORT, cache_control, content_type
 
+# Slow tier (publish: uploads to a moto S3 server): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 BUCKET = "acupressure-audio-test"
 PROMPT_HASH = "3f2a9c1be0d4"
 

@@ -18,6 +18,9 @@ from skill.tools.render.engines import PiperEngine
 from skill.tools.render.ffmpeg import decode, probe_mp3
 from skill.tools.render.plan import spoken_lines
 
+# Slow tier (render: the real Piper engine): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 BASE_URL = "https://audio.example.test/coach/"
 
 

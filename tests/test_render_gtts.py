@@ -18,6 +18,9 @@ from skill.tools.render import command, engines
 from skill.tools.render.engines import EngineUnavailable, GTTSEngine
 from skill.tools.render.ffmpeg import ffmpeg_exe
 
+# Slow tier (render: encodes MP3s): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 RPC = "jQ1olc"
 
 

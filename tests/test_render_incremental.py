@@ -17,6 +17,9 @@ from skill.tools.render.engines import EngineError
 from skill.tools.render.ffmpeg import decode
 from skill.tools.render.settings import Settings
 
+# Slow tier (render: encodes MP3s): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 HOLDS = (30,)
 
 

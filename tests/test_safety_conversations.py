@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from conftest import AUDIO_BASE, import_lambda, rendered_manifest_data
+from data_schemas import load_data
 from envelopes import (
     USER_ID,
     AudioDevice,
@@ -33,7 +33,7 @@ from skill.runtime.content import Content
 from skill.runtime.streams import Token
 from skill.tools.model_builder import interaction_model
 
-DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
+DATA = load_data("safety_phrasings.yaml")
 CONTRAINDICATED = {"LI4", "BL60", "BL53"}
 
 

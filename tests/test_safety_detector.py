@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
+from data_schemas import load_data
 
 from skill.runtime.content import Content
 from skill.runtime.screening import Concern, Detector, normalize
 from skill.tools.model_builder import interaction_model
 
-DATA = yaml.safe_load((Path(__file__).parent / "data" / "safety_phrasings.yaml").read_text())
+DATA = load_data("safety_phrasings.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from data_schemas import load_data
 from envelopes import Conversation, launch_request, speech_of
 from expectations import check, prompt_fragments, words
 
@@ -14,7 +14,7 @@ from skill.runtime.content import Content
 
 DATA = Path(__file__).parent / "data"
 CASES: list[dict[str, Any]] = [c for f in sorted(DATA.glob("conversations*.yaml"))
-                               for c in yaml.safe_load(f.read_text())]
+                               for c in load_data(f)]
 
 
 def play(conversation: Conversation, turn: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-import yaml
+from data_schemas import load_data
 
 from skill.runtime.content import Content, default_content
 from skill.runtime.content.models import HOLD_DEFAULT_S, SEED_FILES, CautionKind, Point, Routine, RoutineKind
 
-DATA = yaml.safe_load((Path(__file__).parent / "data" / "source_facts.yaml").read_text(encoding="utf-8"))
+DATA = load_data("source_facts.yaml")
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 KINDS = ("point", "technique", "routine", "script", "tip", "safety")

@@ -350,7 +350,8 @@ RoutineProgress.TestCase.settings = settings(
     max_examples=50, stateful_step_count=25, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-test_routine_progress_follows_the_model = RoutineProgress.TestCase
+# Slow tier (long fuzz: 50 runs of 25 random steps); the SIGKILL and model checks below stay fast.
+test_routine_progress_follows_the_model = pytest.mark.slow(RoutineProgress.TestCase)
 
 
 # ---- a real process killed between requests

@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from conftest import http_post
 from envelopes import SKILL_ID, envelope, launch_request
+
+# Slow tier (starts `acupressure serve` processes): `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ask_sdk_model import Directive
 from ask_sdk_model.interfaces.audioplayer import (
     AudioItem,
     AudioItemMetadata,
@@ -118,6 +119,6 @@ def stream_url(base_url: str, entry: Entry) -> str:
     return audio_url(base_url, entry.path)
 
 
-def stop_directives() -> list:
+def stop_directives() -> list[Directive]:
     """Stop what is playing and forget anything queued."""
     return [StopDirective(), ClearQueueDirective(clear_behavior=ClearBehavior.CLEAR_ALL)]

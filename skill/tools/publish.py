@@ -100,9 +100,9 @@ def local_files(directory: Path, prefix: str) -> list[LocalFile]:
     try:
         data = json.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PublishError(f"no {MANIFEST_NAME} in {directory}: run `acupressure render` first")
+        raise PublishError(f"no {MANIFEST_NAME} in {directory}: run `acupressure render` first") from None
     except json.JSONDecodeError as exc:
-        raise PublishError(f"{manifest_path} is not valid JSON ({exc}): re-render the audio")
+        raise PublishError(f"{manifest_path} is not valid JSON ({exc}): re-render the audio") from exc
 
     listed: dict[str, tuple[str, str | None]] = {}
     for key, entry in data.get("files", {}).items():
@@ -117,13 +117,13 @@ def local_files(directory: Path, prefix: str) -> list[LocalFile]:
         raise PublishError(f"{len(missing)} file(s) in the manifest are missing from {directory}, "
                            f"e.g. {missing[0]}: re-render the audio")
     files = []
-    for rel, (kind, content_hash) in listed.items():
-        path = directory / rel
+    for name, (kind, content_hash) in listed.items():
+        path = directory / name
         data_bytes = path.read_bytes()
         files.append(LocalFile(
-            path=path, key=prefix + rel, kind=kind,
+            path=path, key=prefix + name, kind=kind,
             sha256=hashlib.sha256(data_bytes).hexdigest(), size=len(data_bytes),
-            content_type=content_type(rel), cache_control=cache_control(rel, content_hash),
+            content_type=content_type(name), cache_control=cache_control(name, content_hash),
         ))
     return sorted(files, key=lambda f: (f.kind in INDEX_KINDS, f.kind == "manifest", f.key))
 
@@ -140,7 +140,7 @@ def _unchanged(client: Any, bucket: str, f: LocalFile, remote_size: int | None) 
     if remote_size != f.size:
         return False  # new, or different bytes: no need to ask
     head = client.head_object(Bucket=bucket, Key=f.key)
-    return (head.get("Metadata", {}).get(SHA256_META) == f.sha256
+    return bool(head.get("Metadata", {}).get(SHA256_META) == f.sha256
             and head.get("ContentType") == f.content_type
             and head.get("CacheControl") == f.cache_control)
 
@@ -160,7 +160,7 @@ def publish(client: Any, directory: Path, bucket: str, prefix: str = "audio/", *
     remote = _remote_sizes(client, bucket, prefix)
     with ThreadPoolExecutor(WORKERS) as pool:
         same = list(pool.map(lambda f: _unchanged(client, bucket, f, remote.get(f.key)), files))
-        changed = [f for f, unchanged in zip(files, same) if not unchanged]
+        changed = [f for f, unchanged in zip(files, same, strict=True) if not unchanged]
         verb = "would upload" if dry_run else "upload"
         for f in changed:
             log(f"{verb} {f.key} ({f.size:,} bytes, {f.content_type}, {f.cache_control})")

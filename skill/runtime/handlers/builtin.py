@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
-from skill.runtime import engine
 from skill.runtime.errors import NotSupported
-from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler, profile, reply, set_profile, silent
+from skill.runtime.flows.stepping import keep_place
+from skill.runtime.flows.turn import ongoing, profile, reply, request_type, silent
+from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler
 from skill.runtime.handlers.intents import Intent
 
 log = logging.getLogger(__name__)
-
-
-def _in_routine(handler_input: HandlerInput) -> bool:
-    prof = profile(handler_input)
-    return bool(prof.progress and prof.progress.in_progress)
 
 
 class HelpHandler(IntentHandler):
@@ -27,7 +22,7 @@ class HelpHandler(IntentHandler):
     intents = (Intent.HELP,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        key = "help_in_routine" if _in_routine(handler_input) else "help"
+        key = "help_in_routine" if ongoing(profile(handler_input)) else "help"
         return reply(handler_input, self.say(key), self.say("what_you_can_say"))
 
 
@@ -37,11 +32,8 @@ class StopHandler(IntentHandler):
     intents = (Intent.STOP,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        prof = profile(handler_input)
-        if prof.progress and prof.progress.in_progress:
-            set_profile(handler_input, replace(prof, progress=engine.pause(prof.progress)))
-            return reply(handler_input, self.say("goodbye_saved"), end=True)
-        return reply(handler_input, self.say("goodbye"), end=True)
+        key = "goodbye_saved" if keep_place(handler_input) else "goodbye"
+        return reply(handler_input, self.say(key), end=True)
 
 
 class CancelHandler(StopHandler):
@@ -71,7 +63,7 @@ class FallbackHandler(IntentHandler):
     intents = (Intent.FALLBACK,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        key = "fallback_in_routine" if _in_routine(handler_input) else "fallback"
+        key = "fallback_in_routine" if ongoing(profile(handler_input)) else "fallback"
         return reply(handler_input, self.say(key), self.say("what_you_can_say"))
 
 
@@ -97,7 +89,7 @@ class UnknownIntentHandler(RequestTypeHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         log.warning("unhandled intent")
-        key = "fallback_in_routine" if _in_routine(handler_input) else "fallback"
+        key = "fallback_in_routine" if ongoing(profile(handler_input)) else "fallback"
         return reply(handler_input, self.say(key), self.say("what_you_can_say"))
 
 
@@ -108,7 +100,5 @@ class OtherRequestHandler(RequestTypeHandler):
         return True
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        from skill.runtime.handlers.base import request_type
-
         log.info("no handler for %s; empty reply", request_type(handler_input))
         return silent(handler_input)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
 from skill.runtime.errors import NoRoutineInProgress, SkillError, StorageError
-from skill.runtime.handlers.base import Deps, reply, request_type, silent
+from skill.runtime.flows.turn import Deps, reply, request_type, silent
 from skill.runtime.handlers.interceptors import storage_failed
 from skill.runtime.speech import Speech, echo
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.dispatch_components.request_components import (
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
-from skill.runtime.handlers.base import PROFILE_ATTR, intent_name, profile, request_type
+from skill.runtime.flows.turn import PROFILE_ATTR, profile, request_type
+from skill.runtime.handlers.base import intent_name
 from skill.runtime.handlers.intents import HEALTH_INTENTS
 from skill.runtime.persistence import Profile, describe
 

@@ -1,31 +1,31 @@
-"""Opening the skill: welcome, first-use disclaimer, offer to continue; yes/no answers to that offer."""
+"""Opening the skill: welcome, first-use disclaimer, offer to continue; yes/no answers to what was asked."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
-from skill.runtime import engine
-from skill.runtime.engine import Delivery
-from skill.runtime.handlers.base import (
+from skill.runtime.flows.closing import answer_reminder_offer, close_at_launch, closed_while_playing
+from skill.runtime.flows.player import failure_told, resume_routine
+from skill.runtime.flows.pregnancy_gate import note_asked, note_pregnant
+from skill.runtime.flows.starting import begin_waiting_routine
+from skill.runtime.flows.stepping import keep_place, routine_of
+from skill.runtime.flows.turn import (
     Deps,
-    IntentHandler,
     Pending,
-    RequestTypeHandler,
     SessionKey,
+    ongoing,
     pending,
     profile,
     reply,
     session_set,
     set_profile,
 )
+from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler
 from skill.runtime.handlers.intents import Intent
-from skill.runtime.handlers.playback import resume_routine
 from skill.runtime.handlers.privacy import answer_delete
-from skill.runtime.handlers.reminders import answer_offer, wants_offer
-from skill.runtime.handlers.steps import routine_of
 from skill.runtime.speech import Speech
 
 
@@ -40,93 +40,78 @@ class LaunchHandler(RequestTypeHandler):
         if prof.playback_failed:
             # Told once; the saved place continues as spoken turns so a broken stream never loops.
             speech.text(p.say("playback_failed_notice"))
-            progress = replace(prof.progress, delivery=Delivery.DIALOG) if prof.progress else None
-            prof = replace(prof, playback_failed=False, progress=progress)
-            set_profile(handler_input, prof)
-        progress = prof.progress if prof.progress and prof.progress.in_progress else None
+            prof = failure_told(handler_input, prof)
+        progress = ongoing(prof)
         routine = routine_of(self.deps, progress) if progress else None
-        finished = self.content.routines.get(prof.close_pending) if prof.close_pending else None
+        finished = closed_while_playing(self.deps, prof)
         if not prof.disclaimer_heard:
             speech.text(p.say("welcome_first"), self.content.safety.disclaimer, p.say("what_you_can_say"))
             set_profile(handler_input, replace(prof, disclaimer_heard=True))
-            reprompt = Speech().text(p.say("what_you_can_say"))
+            reprompt = self.say("what_you_can_say")
         elif progress and routine:
             speech.text(p.say("welcome_back_continue", name=routine.name, number=progress.number,
                               total=progress.total))
             session_set(handler_input, SessionKey.PENDING, Pending.CONTINUE_ROUTINE.value)
-            reprompt = Speech().text(p.say("continue_reprompt", name=routine.name))
+            reprompt = self.say("continue_reprompt", name=routine.name)
         elif finished is not None:
             # A routine ended while playing, with no session to speak in: close it now.
-            set_profile(handler_input, replace(prof, close_pending=None))
-            speech.text(p.say("welcome_back_finished", name=finished.name))
-            if self.content.tips:
-                speech.text(p.say("tip_intro"), p.rng.choice(self.content.tips).text)
-            if wants_offer(prof):
-                speech.text(p.say("reminder_offer"))
-                session_set(handler_input, SessionKey.PENDING, Pending.REMINDER_OFFER.value)
-                reprompt = Speech().text(p.say("reminder_offer_reprompt"))
-            else:
-                speech.text(p.say("what_you_can_say"))
-                reprompt = Speech().text(p.say("what_you_can_say"))
+            reprompt = close_at_launch(self.deps, handler_input, finished, speech)
         else:
             speech.text(p.say("welcome_back"))
-            reprompt = Speech().text(p.say("what_you_can_say"))
+            reprompt = self.say("what_you_can_say")
         return reply(handler_input, speech, reprompt)
 
 
 def answer_pregnancy(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
     """Yes/no to 'are you pregnant?' asked when starting a routine: remember it, then start."""
-    from skill.runtime.handlers.routines import begin_routine, pending_routine
-    from skill.runtime.handlers.safety import note_pregnant
-
-    routine = pending_routine(deps, hi)
     if yes:
         speech = note_pregnant(deps, hi)
     else:
-        set_profile(hi, replace(profile(hi), pregnancy_asked=True))
+        note_asked(hi)
         speech = Speech()
-    if routine is None:
-        return reply(hi, speech.text(deps.prompts.say("pregnancy_followup")),
-                     Speech().text(deps.prompts.say("what_you_can_say")))
-    return begin_routine(deps, hi, routine, speech)
+    started = begin_waiting_routine(deps, hi, speech)
+    if started is not None:
+        return started
+    return reply(hi, speech.text(deps.prompts.say("pregnancy_followup")), deps.say("what_you_can_say"))
 
 
-class YesHandler(IntentHandler):
-    """'Yes' — to the offer to continue where the user left off, or to a reminder."""
+def answer(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
+    """Yes/no to whatever the skill asked last: continue the routine, pregnancy, deleting data, a reminder."""
+    asked = pending(hi)
+    if asked is Pending.CONTINUE_ROUTINE:
+        session_set(hi, SessionKey.PENDING, None)
+        if yes:
+            return resume_routine(deps, hi)
+        keep_place(hi)  # declined for now: the saved place waits for another day
+        return reply(hi, deps.say("declined_continue"), deps.say("what_you_can_say"))
+    if asked is Pending.PREGNANCY_QUESTION:
+        return answer_pregnancy(deps, hi, yes)
+    if asked is Pending.DELETE_DATA:
+        return answer_delete(deps, hi, yes)
+    answered = answer_reminder_offer(deps, hi, yes)
+    if answered is not None:
+        return answered
+    return reply(hi, deps.say("yes_no_unexpected"), deps.say("what_you_can_say"))
+
+
+class AnswerHandler(IntentHandler):
+    """A yes or a no, answering the question pending in the session."""
+
+    yes = True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return answer(self.deps, handler_input, self.yes)
+
+
+class YesHandler(AnswerHandler):
+    """'Yes' — to the offer to continue where the user left off, the pregnancy question, or a reminder."""
 
     intents = (Intent.YES,)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        if pending(handler_input) is Pending.CONTINUE_ROUTINE:
-            session_set(handler_input, SessionKey.PENDING, None)
-            return resume_routine(self.deps, handler_input)
-        if pending(handler_input) is Pending.PREGNANCY_QUESTION:
-            return answer_pregnancy(self.deps, handler_input, yes=True)
-        if pending(handler_input) is Pending.DELETE_DATA:
-            return answer_delete(self.deps, handler_input, yes=True)
-        answered = answer_offer(self.deps, handler_input, yes=True)
-        if answered is not None:
-            return answered
-        return reply(handler_input, self.say("yes_no_unexpected"), self.say("what_you_can_say"))
+    yes = True
 
 
-class NoHandler(IntentHandler):
-    """'No' — declines the offer; the saved place is kept for another day."""
+class NoHandler(AnswerHandler):
+    """'No' — declines the offer (the saved place is kept for another day), or answers the question asked."""
 
     intents = (Intent.NO,)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        if pending(handler_input) is Pending.CONTINUE_ROUTINE:
-            session_set(handler_input, SessionKey.PENDING, None)
-            prof = profile(handler_input)
-            if prof.progress:
-                set_profile(handler_input, replace(prof, progress=engine.pause(prof.progress)))
-            return reply(handler_input, self.say("declined_continue"), self.say("what_you_can_say"))
-        if pending(handler_input) is Pending.PREGNANCY_QUESTION:
-            return answer_pregnancy(self.deps, handler_input, yes=False)
-        if pending(handler_input) is Pending.DELETE_DATA:
-            return answer_delete(self.deps, handler_input, yes=False)
-        answered = answer_offer(self.deps, handler_input, yes=False)
-        if answered is not None:
-            return answered
-        return reply(handler_input, self.say("yes_no_unexpected"), self.say("what_you_can_say"))
+    yes = False

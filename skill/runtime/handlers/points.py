@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import Point
 from skill.runtime.errors import MissingPoint, UnknownComplaint, UnknownPoint
-from skill.runtime.handlers.base import Deps, IntentHandler, profile, reply, slot
+from skill.runtime.flows.turn import Deps, ongoing, profile, reply
+from skill.runtime.handlers.base import IntentHandler, slot
 from skill.runtime.handlers.intents import Intent, Slot
 from skill.runtime.speech import Speech
 
@@ -48,9 +49,7 @@ def example_points(deps: Deps) -> str:
 
 def followup(handler_input: HandlerInput, deps: Deps) -> Speech:
     """What to say next: back to the routine if one is going."""
-    prof = profile(handler_input)
-    key = "followup_in_routine" if prof.progress and prof.progress.in_progress else "point_followup"
-    return Speech().text(deps.prompts.say(key))
+    return deps.say("followup_in_routine" if ongoing(profile(handler_input)) else "point_followup")
 
 
 class FindPointHandler(IntentHandler):

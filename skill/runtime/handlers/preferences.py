@@ -6,14 +6,16 @@ import re
 from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
 from skill.runtime import engine
 from skill.runtime.content.models import Position
 from skill.runtime.errors import UnclearHoldTime, UnclearPosition
-from skill.runtime.handlers.base import IntentHandler, profile, reply, set_profile, slot
+from skill.runtime.flows.stepping import spoken_duration
+from skill.runtime.flows.turn import ongoing, profile, reply, set_profile
+from skill.runtime.handlers.base import IntentHandler, slot
 from skill.runtime.handlers.intents import Intent, Slot
-from skill.runtime.handlers.steps import spoken_duration
+from skill.runtime.speech import Prompts
 
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
@@ -47,15 +49,16 @@ class SetHoldTimeHandler(IntentHandler):
         prof = profile(handler_input)
         prefs = prof.prefs.with_hold(seconds)
         progress = engine.with_hold(prof.progress, prefs) if prof.progress else None
-        set_profile(handler_input, replace(prof, prefs=prefs, progress=progress))
+        prof = replace(prof, prefs=prefs, progress=progress)
+        set_profile(handler_input, prof)
         hold = spoken_duration(self.deps, prefs.hold_s)
         key = "hold_set" if abs(prefs.hold_s - seconds) < 1 else "hold_snapped"
         speech = self.say(key, hold=hold)
-        more = self.say("followup_in_routine" if progress and progress.in_progress else "preference_followup")
+        more = self.say("followup_in_routine" if ongoing(prof) else "preference_followup")
         return reply(handler_input, speech.extend(more), more)
 
 
-def resolve_position(prompts, ids: tuple[str, ...], raw: str | None) -> Position | None:
+def resolve_position(prompts: Prompts, ids: tuple[str, ...], raw: str | None) -> Position | None:
     """Slot id first; else the words heard against the position synonyms in the prompts."""
     for pid in ids:
         if pid in {p.value for p in CHOOSABLE}:
@@ -84,6 +87,6 @@ class SetPositionHandler(IntentHandler):
         set_profile(handler_input, replace(prof, prefs=replace(prof.prefs, position=position)))
         routine = engine.default_routine(self.content.routines.values(), replace(prof.prefs, position=position))
         speech = self.say("position_set", position=self.prompts.say(f"position_name_{position.value}"))
-        more = (self.say("followup_in_routine") if prof.progress and prof.progress.in_progress
+        more = (self.say("followup_in_routine") if ongoing(prof)
                 else self.say("position_followup", name=routine.name if routine else ""))
         return reply(handler_input, speech.extend(more), more)

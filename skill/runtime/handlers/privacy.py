@@ -5,23 +5,13 @@ from __future__ import annotations
 import logging
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model.response import Response
 
-from skill.runtime.handlers.base import (
-    PROFILE_ATTR,
-    Deps,
-    IntentHandler,
-    Pending,
-    RequestTypeHandler,
-    SessionKey,
-    reply,
-    session_set,
-    silent,
-)
+from skill.runtime.flows.turn import PROFILE_ATTR, Deps, Pending, SessionKey, reply, session_set, silent
+from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler
 from skill.runtime.handlers.intents import Intent
 from skill.runtime.handlers.interceptors import LOADED_ATTR
 from skill.runtime.persistence import Profile
-from skill.runtime.speech import Speech
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +36,13 @@ class DeleteDataHandler(IntentHandler):
 
 
 def answer_delete(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
+    """Yes/no to 'delete your data?': delete it all (this session's memory too), or keep it."""
     session_set(hi, SessionKey.PENDING, None)
     if not yes:
-        return reply(hi, Speech().text(deps.prompts.say("delete_kept")),
-                     Speech().text(deps.prompts.say("what_you_can_say")))
+        return reply(hi, deps.say("delete_kept"), deps.say("what_you_can_say"))
     delete_user_data(hi)
-    hi.attributes_manager.session_attributes.clear()
-    return reply(hi, Speech().text(deps.prompts.say("delete_done")), end=True)
+    (hi.attributes_manager.session_attributes or {}).clear()
+    return reply(hi, deps.say("delete_done"), end=True)
 
 
 class SkillDisabledHandler(RequestTypeHandler):

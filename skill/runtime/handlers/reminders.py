@@ -1,8 +1,9 @@
-"""After a routine: a short close with a tip, and (once) the offer of a daily reminder.
+"""Daily reminders: 'remind me every morning', and the answer to the permission request.
 
-Reminders go through the ASK SDK's ReminderManagementServiceClient (the Alexa API named by the
-request's apiEndpoint). Without the reminders permission the skill asks for it by voice
-(Connections.SendRequest AskFor); a refusal gets an AskForPermissionsConsentCard for the Alexa app.
+The offer itself comes at the end of a routine (flows/closing.py). Reminders go through the ASK SDK's
+ReminderManagementServiceClient (the Alexa API named by the request's apiEndpoint). Without the
+reminders permission the skill asks for it by voice (Connections.SendRequest AskFor); a refusal gets an
+AskForPermissionsConsentCard for the Alexa app.
 """
 
 from __future__ import annotations
@@ -13,39 +14,26 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import PermissionStatus, Response
-from ask_sdk_model.interfaces.connections import SendRequestDirective
-from ask_sdk_model.services import ServiceException
-from ask_sdk_model.services.reminder_management import (
-    AlertInfo,
-    PushNotification,
-    PushNotificationStatus,
-    Recurrence,
-    ReminderRequest,
-    SpokenInfo,
-    SpokenText,
-    Trigger,
-    TriggerType,
-)
-from ask_sdk_model.ui import AskForPermissionsConsentCard
+from ask_sdk_model.interfaces.connections.send_request_directive import SendRequestDirective
+from ask_sdk_model.permission_status import PermissionStatus
+from ask_sdk_model.response import Response
+from ask_sdk_model.services.reminder_management.alert_info import AlertInfo
+from ask_sdk_model.services.reminder_management.push_notification import PushNotification
+from ask_sdk_model.services.reminder_management.push_notification_status import PushNotificationStatus
+from ask_sdk_model.services.reminder_management.recurrence import Recurrence
+from ask_sdk_model.services.reminder_management.reminder_request import ReminderRequest
+from ask_sdk_model.services.reminder_management.spoken_info import SpokenInfo
+from ask_sdk_model.services.reminder_management.spoken_text import SpokenText
+from ask_sdk_model.services.reminder_management.trigger import Trigger
+from ask_sdk_model.services.reminder_management.trigger_type import TriggerType
+from ask_sdk_model.services.service_exception import ServiceException
+from ask_sdk_model.ui.ask_for_permissions_consent_card import AskForPermissionsConsentCard
 
-from skill.runtime.content.models import Routine
-from skill.runtime.handlers.base import (
-    Deps,
-    IntentHandler,
-    Pending,
-    RequestTypeHandler,
-    SessionKey,
-    pending,
-    profile,
-    reply,
-    session_set,
-    set_profile,
-    slot,
-)
+from skill.runtime.flows.closing import ask_reminder_time
+from skill.runtime.flows.turn import Deps, SessionKey, profile, reply, session_set, set_profile
+from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler, slot
 from skill.runtime.handlers.intents import Intent, Slot
-from skill.runtime.persistence import Profile
-from skill.runtime.speech import Prompts, Speech
+from skill.runtime.speech import Prompts
 
 log = logging.getLogger(__name__)
 
@@ -65,24 +53,6 @@ class TimeOfDay(StrEnum):
 REMINDER_AT = {TimeOfDay.MORNING: time(8, 0), TimeOfDay.AFTER_LUNCH: time(13, 30), TimeOfDay.BEDTIME: time(21, 30)}
 
 
-def wants_offer(prof: Profile) -> bool:
-    """Offer a reminder until the user has one or has said no."""
-    return prof.reminder is None and not prof.reminder_declined
-
-
-def close_routine(deps: Deps, hi: HandlerInput, routine: Routine, speech: Speech) -> Response:
-    """End of a routine: its close, a tip from the content, and the reminder offer if still open."""
-    p = deps.prompts
-    tips = deps.content.tips
-    if tips:
-        speech.text(p.say("tip_intro"), p.rng.choice(tips).text)
-    if wants_offer(profile(hi)):
-        speech.text(p.say("reminder_offer"))
-        session_set(hi, SessionKey.PENDING, Pending.REMINDER_OFFER.value)
-        return reply(hi, speech, Speech().text(p.say("reminder_offer_reprompt")))
-    return reply(hi, speech, end=True)
-
-
 def resolve_time(prompts: Prompts, ids: tuple[str, ...], raw: str | None) -> TimeOfDay | None:
     """Slot id first; else the words heard against the time-of-day synonyms in the prompts."""
     for tid in ids:
@@ -99,12 +69,13 @@ def resolve_time(prompts: Prompts, ids: tuple[str, ...], raw: str | None) -> Tim
 
 def has_permission(hi: HandlerInput) -> bool:
     """The user granted the reminders permission (a consent token, or the scope marked granted)."""
-    perms = getattr(hi.request_envelope.context.system.user, "permissions", None)
+    system = getattr(hi.request_envelope.context, "system", None)
+    perms = getattr(getattr(system, "user", None), "permissions", None)
     if perms is None:
         return False
     scope = (perms.scopes or {}).get(REMINDERS_SCOPE)
     if scope is not None:
-        return scope.status == PermissionStatus.GRANTED
+        return bool(scope.status == PermissionStatus.GRANTED)
     return bool(perms.consent_token)
 
 
@@ -126,7 +97,7 @@ def reminder_request(prompts: Prompts, tod: TimeOfDay, now: datetime, locale: st
 def permission_card(hi: HandlerInput, deps: Deps) -> Response:
     """Ask for the permission in the Alexa app, and say so."""
     hi.response_builder.set_card(AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE]))
-    return reply(hi, Speech().text(deps.prompts.say("reminder_permission_card")), end=True)
+    return reply(hi, deps.say("reminder_permission_card"), end=True)
 
 
 def set_reminder(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
@@ -139,36 +110,23 @@ def set_reminder(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
             token=tod.value))
         return hi.response_builder.response
     req = hi.request_envelope.request
-    now = req.timestamp or datetime.now(UTC)
+    now = getattr(req, "timestamp", None) or datetime.now(UTC)
     try:
         client = hi.service_client_factory.get_reminder_management_service()
-        client.create_reminder(reminder_request(deps.prompts, tod, now, req.locale or "en-US"))
+        client.create_reminder(reminder_request(deps.prompts, tod, now, getattr(req, "locale", None) or "en-US"))
     except ServiceException as exc:
         if exc.status_code in (401, 403):
             log.info("reminders permission refused by the API (%s)", exc.status_code)
             return permission_card(hi, deps)
         log.warning("reminder could not be created: HTTP %s", exc.status_code)
-        return reply(hi, Speech().text(deps.prompts.say("reminder_failed")), end=True)
+        return reply(hi, deps.say("reminder_failed"), end=True)
     except (AttributeError, ValueError) as exc:  # no API client or endpoint in this request
         log.warning("reminder could not be created: %s", type(exc).__name__)
-        return reply(hi, Speech().text(deps.prompts.say("reminder_failed")), end=True)
+        return reply(hi, deps.say("reminder_failed"), end=True)
     prof = profile(hi)
     set_profile(hi, replace(prof, reminder=tod.value, reminder_declined=False))
     when = deps.prompts.say(f"reminder_time_name_{tod.value}")
-    return reply(hi, Speech().text(deps.prompts.say("reminder_set", when=when)), end=True)
-
-
-def ask_time(deps: Deps, hi: HandlerInput) -> Response:
-    session_set(hi, SessionKey.PENDING, Pending.REMINDER_TIME.value)
-    which = Speech().text(deps.prompts.say("reminder_which"))
-    return reply(hi, which, which)
-
-
-def decline(deps: Deps, hi: HandlerInput) -> Response:
-    """No reminder, and no more offers."""
-    session_set(hi, SessionKey.PENDING, None)
-    set_profile(hi, replace(profile(hi), reminder_declined=True))
-    return reply(hi, Speech().text(deps.prompts.say("reminder_declined")), end=True)
+    return reply(hi, deps.say("reminder_set", when=when), end=True)
 
 
 class SetReminderIntentHandler(IntentHandler):
@@ -181,7 +139,7 @@ class SetReminderIntentHandler(IntentHandler):
         tod = resolve_time(self.prompts, value.ids, value.raw)
         session_set(handler_input, SessionKey.PENDING, None)
         if tod is None:
-            return ask_time(self.deps, handler_input)
+            return ask_reminder_time(self.deps, handler_input)
         return set_reminder(self.deps, handler_input, tod)
 
 
@@ -196,21 +154,11 @@ class PermissionResponseHandler(RequestTypeHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         req = handler_input.request_envelope.request
-        status = (req.payload or {}).get("status")
+        status = (getattr(req, "payload", None) or {}).get("status")
         try:
-            tod = TimeOfDay(req.token)
+            tod = TimeOfDay(str(getattr(req, "token", "")))
         except ValueError:
             tod = TimeOfDay.MORNING
         if status == "ACCEPTED":
             return set_reminder(self.deps, handler_input, tod)
         return permission_card(handler_input, self.deps)
-
-
-def answer_offer(deps: Deps, hi: HandlerInput, yes: bool) -> Response | None:
-    """Yes/no to a reminder question, if one is pending."""
-    state = pending(hi)
-    if state not in (Pending.REMINDER_OFFER, Pending.REMINDER_TIME):
-        return None
-    if not yes:
-        return decline(deps, hi)
-    return ask_time(deps, hi)

@@ -1,12 +1,19 @@
-"""Turn a routine step into dialog-mode speech: pre-rendered audio when available, else text."""
+"""A routine under way in spoken turns: each step's speech, and moving through the steps."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model.response import Response
+
+from skill.runtime import engine
 from skill.runtime.content.models import Routine
-from skill.runtime.engine import Move, RoutineState, StepPlan
-from skill.runtime.handlers.base import Deps
+from skill.runtime.engine import Delivery, Move, RoutineState, Status, StepPlan
+from skill.runtime.errors import NoRoutineInProgress
+from skill.runtime.flows.closing import close_routine
+from skill.runtime.flows.turn import Deps, ongoing, profile, reply, set_profile
 from skill.runtime.manifest import step_key
 from skill.runtime.speech import MAX_BREAK_S, Speech, audio_url
 
@@ -19,6 +26,15 @@ MOVE_PREFIX = {
     Move.RESUME: "step_resume",
     Move.REPEAT: "step_repeat",
 }
+
+
+def routine_of(deps: Deps, state: RoutineState) -> Routine | None:
+    """The routine a saved state refers to, if content still has it with those steps."""
+    routine = deps.content.routines.get(state.routine_id)
+    if routine is None:
+        return None
+    known = {s.id for s in routine.steps}
+    return routine if all(s in known for s in state.step_ids) else None
 
 
 def spoken_duration(deps: Deps, seconds: int) -> str:
@@ -74,19 +90,32 @@ def step_speech(deps: Deps, plan: StepPlan, how: Move, *, at_first: bool = False
     if not _audio(deps, plan, speech):
         _text(deps, plan, speech)
     speech.text(p.say("step_last_prompt" if plan.is_last else "step_next_prompt"))
-    reprompt = Speech().text(p.say("step_reprompt"))
-    return speech, reprompt
+    return speech, deps.say("step_reprompt")
 
 
-def finish_speech(deps: Deps, routine: Routine) -> Speech:
-    """Said when the last step is done."""
-    return Speech().text(*routine.outro, deps.prompts.say("routine_done", name=routine.name))
+def continue_routine(deps: Deps, hi: HandlerInput, how: Move) -> Response:
+    """Apply one move to the saved routine and speak the step it lands on (or close the routine)."""
+    prof = profile(hi)
+    state = ongoing(prof)
+    routine = routine_of(deps, state) if state else None
+    if state is None or routine is None:
+        if prof.progress is not None:
+            set_profile(hi, replace(prof, progress=None))
+        raise NoRoutineInProgress()
+    # Spoken turns from here on, even if the routine was playing as long-form audio before.
+    new = replace(engine.move(state, how), delivery=Delivery.DIALOG)
+    if new.status is Status.FINISHED:
+        return close_routine(deps, hi, routine)
+    set_profile(hi, replace(prof, progress=new))
+    speech, reprompt = step_speech(deps, engine.plan_step(routine, new), how, at_first=state.at_start)
+    return reply(hi, speech, reprompt)
 
 
-def routine_of(deps: Deps, state: RoutineState) -> Routine | None:
-    """The routine a saved state refers to, if content still has it with those steps."""
-    routine = deps.content.routines.get(state.routine_id)
-    if routine is None:
-        return None
-    known = {s.id for s in routine.steps}
-    return routine if all(s in known for s in state.step_ids) else None
+def keep_place(hi: HandlerInput) -> bool:
+    """Pause the routine under way so 'resume' finds it, today or tomorrow; False if there is none."""
+    prof = profile(hi)
+    state = ongoing(prof)
+    if state is None:
+        return False
+    set_profile(hi, replace(prof, progress=engine.pause(state)))
+    return True

@@ -1,0 +1,230 @@
+"""Play, pause, resume: a routine as long-form AudioPlayer streams, or as spoken turns where it cannot play.
+
+State lives in the user's profile (AudioPlayer events carry no session): the saved routine's index
+follows the player, a pause saves the offset, and resuming rewinds a little.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils.request_util import get_supported_interfaces
+from ask_sdk_model.response import Response
+
+from skill.runtime import engine
+from skill.runtime.content.models import Routine
+from skill.runtime.engine import Delivery, Move, RoutineState, Status
+from skill.runtime.errors import AudioUnavailable, NoRoutineInProgress
+from skill.runtime.flows.closing import close_later, close_routine
+from skill.runtime.flows.stepping import continue_routine, routine_of
+from skill.runtime.flows.turn import Deps, ongoing, profile, request_type, set_profile
+from skill.runtime.persistence import Profile
+from skill.runtime.speech import Speech
+from skill.runtime.streams import (
+    Token,
+    play_directive,
+    playable,
+    resume_offset,
+    step_entry,
+    stop_directives,
+    stream_url,
+    token_for,
+)
+
+# Requests that open (or belong to) a spoken session; a Play directive then ends it.
+SESSION_REQUESTS = ("LaunchRequest", "IntentRequest", "Connections.Response")
+
+
+@dataclass(frozen=True)
+class UnderWay:
+    """A routine under way that the content still knows, with the profile it belongs to."""
+
+    prof: Profile
+    state: RoutineState
+    routine: Routine
+
+
+def supports_audio(hi: HandlerInput) -> bool:
+    """The device can play long-form audio (context.System.device.supportedInterfaces.AudioPlayer)."""
+    try:
+        return get_supported_interfaces(hi).audio_player is not None
+    except AttributeError:
+        return False
+
+
+def under_way(deps: Deps, hi: HandlerInput) -> UnderWay | None:
+    """The user's routine under way (either delivery), if the content still knows it."""
+    prof = profile(hi)
+    state = ongoing(prof)
+    routine = routine_of(deps, state) if state else None
+    return UnderWay(prof, state, routine) if state and routine else None
+
+
+def saved(deps: Deps, hi: HandlerInput) -> UnderWay | None:
+    """The user's routine in AudioPlayer mode, if there is one the content still knows."""
+    cur = under_way(deps, hi)
+    return cur if cur is not None and cur.state.delivery is Delivery.AUDIO_PLAYER else None
+
+
+def in_audio_mode(deps: Deps, hi: HandlerInput) -> bool:
+    return supports_audio(hi) and saved(deps, hi) is not None
+
+
+def can_play(deps: Deps, hi: HandlerInput, routine: Routine, state: RoutineState) -> bool:
+    """This device plays long-form audio and every step of this routine is rendered."""
+    return supports_audio(hi) and playable(deps.manifest, deps.audio_base_url, routine, state)
+
+
+def player_offset(deps: Deps, hi: HandlerInput, state: RoutineState) -> int:
+    """Where the player is in the current step (context.AudioPlayer), else the last saved offset."""
+    player = getattr(hi.request_envelope.context, "audio_player", None)
+    token = Token.parse(getattr(player, "token", None))
+    if token and token.current(deps.content.version) and token.matches(state) and token.index == state.index:
+        return int(getattr(player, "offset_in_milliseconds", 0) or 0)
+    return state.offset_ms
+
+
+def stop_player(hi: HandlerInput) -> None:
+    """Stop what is playing and forget anything queued."""
+    for d in stop_directives():
+        hi.response_builder.add_directive(d)
+
+
+def play_step(deps: Deps, hi: HandlerInput, prof: Profile, routine: Routine, state: RoutineState, *,
+              offset_ms: int = 0, speech: Speech | None = None) -> Response:
+    """Replace whatever plays with this step of the routine, from `offset_ms`."""
+    entry = step_entry(deps.manifest, routine, state)
+    if entry is None or not deps.audio_base_url:
+        raise AudioUnavailable()
+    state = replace(state, status=Status.ACTIVE, offset_ms=offset_ms, queued=None, delivery=Delivery.AUDIO_PLAYER)
+    set_profile(hi, replace(prof, progress=state, last_routine_id=routine.id))
+    token = token_for(deps.content.version, routine, state)
+    plan = engine.plan_step(routine, state)
+    rb = hi.response_builder
+    rb.add_directive(play_directive(url=stream_url(deps.audio_base_url, entry), token=token.encode(),
+                                    offset_ms=offset_ms, title=routine.name, subtitle=plan.step.title))
+    if request_type(hi) in SESSION_REQUESTS:
+        if speech:
+            rb.speak(speech.ssml())
+        rb.set_should_end_session(True)
+    return rb.response
+
+
+def start_playing(deps: Deps, hi: HandlerInput, routine: Routine, state: RoutineState,
+                  speech: Speech | None = None) -> Response:
+    """Start a fresh routine as long-form audio (the caller checked it is playable)."""
+    return play_step(deps, hi, profile(hi), routine, replace(state, delivery=Delivery.AUDIO_PLAYER),
+                     speech=speech)
+
+
+def replay_step(deps: Deps, hi: HandlerInput, speech: Speech) -> Response | None:
+    """In AudioPlayer mode, say `speech` and play the current step from its start; None in dialog mode."""
+    cur = saved(deps, hi) if supports_audio(hi) else None
+    if cur is None:
+        return None
+    return play_step(deps, hi, cur.prof, cur.routine, cur.state, speech=speech)
+
+
+def resume_playing(deps: Deps, hi: HandlerInput, speech: Speech | None = None) -> Response:
+    """Play the saved step again from a little before where it stopped."""
+    cur = saved(deps, hi)
+    if cur is None:
+        raise NoRoutineInProgress()
+    entry = step_entry(deps.manifest, cur.routine, cur.state)
+    offset = resume_offset(cur.state.offset_ms, entry.duration_ms if entry else None)
+    return play_step(deps, hi, cur.prof, cur.routine, cur.state, offset_ms=offset, speech=speech)
+
+
+def resume_routine(deps: Deps, hi: HandlerInput) -> Response:
+    """'Yes, carry on': play from the saved place if this device can, else talk through the step."""
+    cur = saved(deps, hi)
+    if cur is not None and can_play(deps, hi, cur.routine, cur.state):
+        return resume_playing(deps, hi, speech=deps.say("step_resume"))
+    return continue_routine(deps, hi, Move.RESUME)
+
+
+def finish_playing(deps: Deps, hi: HandlerInput, cur: UnderWay) -> Response:
+    """The routine is over: stop the player; close by voice if a session is open, else at next launch."""
+    stop_player(hi)
+    if request_type(hi) == "IntentRequest":
+        return close_routine(deps, hi, cur.routine)
+    close_later(hi, cur.prof, cur.routine)
+    return hi.response_builder.response
+
+
+def move_playing(deps: Deps, hi: HandlerInput, how: Move) -> Response:
+    """Apply a navigation move and play the step it lands on."""
+    cur = saved(deps, hi)
+    if cur is None:
+        raise NoRoutineInProgress()
+    new = engine.move(cur.state, how)
+    if new.status is Status.FINISHED:
+        return finish_playing(deps, hi, cur)
+    return play_step(deps, hi, cur.prof, cur.routine, new)
+
+
+def pause_playing(deps: Deps, hi: HandlerInput) -> Response:
+    """Stop the player and keep the place (the offset comes from the player's own report)."""
+    cur = saved(deps, hi)
+    if cur is None:
+        raise NoRoutineInProgress()
+    offset = player_offset(deps, hi, cur.state)
+    set_profile(hi, replace(cur.prof, progress=engine.pause(cur.state, offset)))
+    stop_player(hi)
+    return hi.response_builder.response
+
+
+def hold_still(deps: Deps, hi: HandlerInput) -> None:
+    """Pause the player if a routine plays here, so the user can answer; nothing in dialog mode."""
+    if in_audio_mode(deps, hi):
+        pause_playing(deps, hi)
+
+
+def stop_routine(hi: HandlerInput) -> None:
+    """The routine is over, not paused (a red flag): stop the player and keep nothing to carry on."""
+    if supports_audio(hi):
+        stop_player(hi)
+    set_profile(hi, replace(profile(hi), progress=None, close_pending=None))
+
+
+def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, after: str | None) -> None:
+    """Queue the step after `token`'s, once, behind the stream `after` that is ending."""
+    nxt = token.index + 1
+    if nxt >= cur.state.total or cur.state.queued == nxt:
+        return
+    entry = step_entry(deps.manifest, cur.routine, cur.state, nxt)
+    if entry is None or not deps.audio_base_url:
+        return
+    following = token_for(deps.content.version, cur.routine, cur.state, nxt)
+    plan = engine.plan_step(cur.routine, replace(cur.state, index=nxt))
+    hi.response_builder.add_directive(play_directive(
+        url=stream_url(deps.audio_base_url, entry), token=following.encode(),
+        title=cur.routine.name, subtitle=plan.step.title, after=after))
+    set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, nxt)))
+
+
+def step_played(hi: HandlerInput, cur: UnderWay, token: Token) -> None:
+    """A step played to its end: the next one is current; after the last, the close waits for a launch."""
+    if token.index >= cur.state.total - 1:
+        close_later(hi, cur.prof, cur.routine)
+    else:
+        set_profile(hi, replace(cur.prof, progress=engine.playing(cur.state, token.index + 1)))
+
+
+def record_failure(hi: HandlerInput, token: Token | None, offset_ms: int) -> None:
+    """Playback failed: keep the place it reached and tell the user next time (never retry: no loops)."""
+    prof = profile(hi)
+    state = ongoing(prof)
+    progress = prof.progress
+    if state is not None and token is not None and token.matches(state):
+        progress = engine.pause(engine.playing(state, token.index), offset_ms)
+    set_profile(hi, replace(prof, progress=progress, playback_failed=True))
+
+
+def failure_told(hi: HandlerInput, prof: Profile) -> Profile:
+    """The failed playback has been told: the saved place goes on as spoken turns so it never loops."""
+    progress = replace(prof.progress, delivery=Delivery.DIALOG) if prof.progress else None
+    prof = replace(prof, playback_failed=False, progress=progress)
+    set_profile(hi, prof)
+    return prof
