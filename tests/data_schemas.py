@@ -277,6 +277,26 @@ class RedFlagPhrasingsFile(Strict):
         return self
 
 
+# --- understanding.yaml: held-out phrasings -> intent and slots -----------------------------------
+
+class UnderstandingCase(Strict):
+    """What a person says, and the intent (with slot value ids) it must reach."""
+
+    say: Text
+    intent: Annotated[str, Field(strict=True, pattern=r"^(AMAZON\.)?[A-Z][A-Za-z]+Intent$")]
+    slots: dict[Id, Text] | None = None
+    context: Literal["in_routine"] | None = None
+
+
+class UnderstandingFile(Strict):
+    cases: Annotated[list[UnderstandingCase], Field(min_length=400)]
+
+    @model_validator(mode="after")
+    def _each_saying_once(self) -> UnderstandingFile:
+        _no_duplicates([c.say.lower() for c in self.cases], "saying")
+        return self
+
+
 # --- registry and loading -----------------------------------------------------------------------
 
 # File name pattern (fnmatch) -> schema. A data file no pattern matches fails tests/test_data_schemas.py.
@@ -285,6 +305,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "conversations*.yaml": ConversationsFile,
     "safety_phrasings.yaml": SafetyPhrasingsFile,
     "red_flag_phrasings.yaml": RedFlagPhrasingsFile,
+    "understanding.yaml": UnderstandingFile,
     "source_facts.yaml": SourceFactsFile,
 }
 

@@ -1,96 +1,55 @@
-"""The one builder of Alexa request envelopes for every test, and a conversation driver."""
+"""The tests' side of the shipped envelope builders (skill.simulator.envelopes): the tests' skill, user
+and device IDs, slots written as plain data, and drivers that carry a conversation or play a device."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from skill.simulator import envelopes as shipped
+from skill.simulator.envelopes import (  # noqa: F401  (re-exported: the tests import them from here)
+    connections_response,
+    exception_encountered,
+    launch_request,
+    now_iso,
+    session_ended_request,
+    skill_disabled,
+)
+from skill.simulator.nlu import SlotHeard
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 USER_ID = "amzn1.ask.account.TESTUSER"
 DEVICE_ID = "amzn1.ask.device.TESTDEVICE"
+SESSION_ID = "amzn1.echo-api.session.TEST"
+API_ACCESS_TOKEN = "token"
+# The tests name no slot type; entity-resolution authorities end in this one.
+SLOT_TYPE = "TYPE"
 
+# A slot's words, or {"value": words, "id": matched id} for an entity-resolution match (no "id": no match).
 Slots = Mapping[str, str | Mapping[str, str] | None]
 
 
-def now_iso(offset_s: float = 0) -> str:
-    t = datetime.now(UTC).timestamp() + offset_s
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def launch_request() -> dict[str, Any]:
-    return {"type": "LaunchRequest"}
-
-
-def slot_json(name: str, value: str | Mapping[str, str] | None) -> dict[str, Any]:
-    """A slot; a mapping {value, id} adds an entity-resolution match as Alexa sends it."""
-    if value is None:
-        return {"name": name, "confirmationStatus": "NONE"}
-    if isinstance(value, str):
-        return {"name": name, "value": value, "confirmationStatus": "NONE"}
-    slot: dict[str, Any] = {"name": name, "value": value["value"], "confirmationStatus": "NONE"}
-    if value.get("id"):
-        slot["resolutions"] = {"resolutionsPerAuthority": [{
-            "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.TYPE",
-            "status": {"code": "ER_SUCCESS_MATCH"},
-            "values": [{"value": {"name": value["value"], "id": value["id"]}}],
-        }]}
-    else:
-        slot["resolutions"] = {"resolutionsPerAuthority": [{
-            "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.TYPE",
-            "status": {"code": "ER_SUCCESS_NO_MATCH"},
-        }]}
-    return slot
+def heard(value: str | Mapping[str, str] | None) -> SlotHeard | str | None:
+    """A test's slot as the shipped builder takes it."""
+    if value is None or isinstance(value, str):
+        return value
+    return SlotHeard(value=value["value"], slot_type=SLOT_TYPE, id=value.get("id") or None)
 
 
 def intent_request(name: str, slots: Slots | None = None) -> dict[str, Any]:
-    return {
-        "type": "IntentRequest",
-        "dialogState": "COMPLETED",
-        "intent": {"name": name, "confirmationStatus": "NONE",
-                   "slots": {k: slot_json(k, v) for k, v in (slots or {}).items()}},
-    }
-
-
-def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
-    return {"type": "SessionEndedRequest", "reason": reason}
+    return shipped.intent_request(name, {k: heard(v) for k, v in (slots or {}).items()}, SKILL_ID)
 
 
 def audio_player_event(kind: str, token: str, offset_ms: int = 0, *,
                        error: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """An AudioPlayer event (PlaybackStarted, ...NearlyFinished, ...Finished, ...Stopped, ...Failed)."""
-    req: dict[str, Any] = {"type": f"AudioPlayer.{kind}", "token": token, "offsetInMilliseconds": offset_ms}
-    if kind == "PlaybackFailed":
-        req.pop("offsetInMilliseconds")
-        req["error"] = dict(error or {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": "503 from host"})
-        req["currentPlaybackState"] = {"token": token, "offsetInMilliseconds": offset_ms,
-                                       "playerActivity": "PLAYING"}
-    return req
+    """An AudioPlayer event by its short name (PlaybackStarted, ...NearlyFinished, ...Finished, ...Failed)."""
+    return shipped.audio_player_event(f"AudioPlayer.{kind}", token, offset_ms, error)
 
 
 def playback_controller(command: str) -> dict[str, Any]:
     """A device button: Next, Previous, Play or Pause (PlaybackController.<X>CommandIssued)."""
-    return {"type": f"PlaybackController.{command}CommandIssued"}
-
-
-def exception_encountered(message: str = "Invalid directive") -> dict[str, Any]:
-    return {"type": "System.ExceptionEncountered",
-            "error": {"type": "INVALID_RESPONSE", "message": message},
-            "cause": {"requestId": "amzn1.echo-api.request.PREVIOUS"}}
-
-
-def connections_response(status: str, token: str, name: str = "AskFor") -> dict[str, Any]:
-    """Alexa's answer to a Connections.SendRequest (the voice permission prompt)."""
-    return {"type": "Connections.Response", "name": name, "status": {"code": "200", "message": "OK"},
-            "payload": {"permissionScope": "alexa::alerts:reminders:skill:readwrite", "status": status},
-            "token": token}
-
-
-def skill_disabled() -> dict[str, Any]:
-    return {"type": "AlexaSkillEvent.SkillDisabled", "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
-            "eventCreationTime": now_iso(), "eventPublishingTime": now_iso()}
+    return shipped.playback_controller_event(f"PlaybackController.{command}CommandIssued")
 
 
 def envelope(
@@ -105,40 +64,14 @@ def envelope(
     timestamp: str | None = None,
     locale: str = "en-US",
     player: Mapping[str, Any] | None = None,
-    api_endpoint: str = "https://api.amazonalexa.com",
+    api_endpoint: str = shipped.API_ENDPOINT,
     permissions: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A complete request envelope as Alexa sends it.
-
-    `player` is context.AudioPlayer (token, offsetInMilliseconds, playerActivity); `permissions` is
-    context.System.user.permissions (consentToken, scopes) once the user granted any.
-    """
-    req = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": timestamp or now_iso(),
-           "locale": locale, **request}
-    user: dict[str, Any] = {"userId": user_id}
-    if permissions is not None:
-        user["permissions"] = dict(permissions)
-    system = {
-        "application": {"applicationId": skill_id},
-        "user": user,
-        "device": {"deviceId": DEVICE_ID,
-                   "supportedInterfaces": {"AudioPlayer": {}} if audio_player else {}},
-        "apiEndpoint": api_endpoint,
-        "apiAccessToken": "token",
-    }
-    context: dict[str, Any] = {"System": system}
-    if player is not None:
-        context["AudioPlayer"] = dict(player)
-    body: dict[str, Any] = {"version": "1.0", "context": context, "request": req}
-    if session:
-        body["session"] = {
-            "new": new,
-            "sessionId": "amzn1.echo-api.session.TEST",
-            "application": {"applicationId": skill_id},
-            "user": user,
-            "attributes": dict(session_attributes or {}),
-        }
-    return body
+    """A complete envelope from the tests' device, in the tests' one session unless `session` is False."""
+    return shipped.envelope(request, user_id=user_id, skill_id=skill_id, device_id=DEVICE_ID,
+                            session_id=SESSION_ID if session else None, new=new, attributes=session_attributes,
+                            audio_player=audio_player, player=player, locale=locale, timestamp=timestamp,
+                            api_endpoint=api_endpoint, api_access_token=API_ACCESS_TOKEN, permissions=permissions)
 
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]

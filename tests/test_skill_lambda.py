@@ -62,3 +62,15 @@ def test_undecodable_silent_event_gets_no_speech(lambda_transport, event) -> Non
     """Events that must not speak stay silent even when they cannot be read (no spoken apology)."""
     reply = lambda_transport(event)
     assert reply["version"] == "1.0" and "outputSpeech" not in reply.get("response", {})
+
+
+def test_speech_over_8000_characters_is_fitted_even_under_24_kb(app) -> None:
+    """The pipeline is the last gate: speech Alexa would refuse becomes the short apology, end kept."""
+    from skill.runtime.pipeline import fit_response
+
+    ssml = "<speak>" + " ".join(["Breathe out slowly."] * 450) + "</speak>"
+    assert len(ssml) > 8000
+    fitted = fit_response({"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": ssml},
+                                                          "shouldEndSession": False}}, app.deps.prompts)
+    assert any(v in speech_of(fitted) for v in app.deps.prompts.variants("error_generic"))
+    assert fitted["response"]["shouldEndSession"] is False

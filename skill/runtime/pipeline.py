@@ -1,4 +1,12 @@
-"""Build the skill once (content, prompts, audio manifest, persistence, handlers) for Lambda and web."""
+"""The skill, built once (content, prompts, audio manifest, persistence, handlers), and the one request
+pipeline every way in goes through.
+
+`handle_event` is that pipeline: envelope check, admission (a web service's verifiers), request type,
+skill-ID check, dispatch through the ASK SDK, failure reply, fitting the reply to Alexa's limits.
+Callers: AWS Lambda (lambda/lambda_function.py); the Flask service through flask-ask-sdk
+(skill.web.adapter), and so the try-it page, whose coach box posts to that service; `acupressure chat`,
+in this process (skill.simulator.client.in_process_transport) or over HTTP to the service.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +14,43 @@ import json
 import logging
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
+from ask_sdk_core.dispatch_components.request_components import (
+    AbstractRequestHandler,
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import Request, RequestEnvelope
-from ask_sdk_model.services import ApiClient
+from ask_sdk_model.request import Request
+from ask_sdk_model.request_envelope import RequestEnvelope
+from ask_sdk_model.services.api_client import ApiClient
+from ask_sdk_model.services.api_client_request import ApiClientRequest
+from ask_sdk_model.services.api_client_response import ApiClientResponse
 
 from skill.runtime.content import Content, default_content
 from skill.runtime.errors import MalformedRequest
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
 from skill.runtime.handlers.base import Deps, SessionKey
+from skill.runtime.handlers.failures import SPEAKABLE
 from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
-from skill.runtime.speech import MAX_RESPONSE_BYTES, Prompts, Speech
+from skill.runtime.speech import MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS, Prompts, Speech
 
 log = logging.getLogger(__name__)
 
 SKILL_ID_ENV = "ACUPRESSURE_SKILL_ID"
 AUDIO_BASE_URL_ENV = "ACUPRESSURE_AUDIO_BASE_URL"
 LOG_LEVEL_ENV = "ACUPRESSURE_LOG_LEVEL"
+
+# A web service's checks on a checked envelope before anything runs (signature, timestamp, skill ID);
+# each raises to refuse the request. Lambda has none: its trigger checks the skill ID.
+Admit = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -63,8 +85,9 @@ class App:
     deps: Deps
     config: Config
 
-    def handle_event(self, event: Any) -> dict[str, Any]:
-        return handle_event(self, event)
+    def handle_event(self, event: Any, *, admit: Admit | None = None) -> dict[str, Any]:
+        """This skill's reply to one event, through the one pipeline (`handle_event` below)."""
+        return handle_event(self, event, admit=admit)
 
 
 class LazyApiClient(ApiClient):
@@ -74,7 +97,7 @@ class LazyApiClient(ApiClient):
     def __init__(self) -> None:
         self._client: ApiClient | None = None
 
-    def invoke(self, request):
+    def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
         if self._client is None:
             from ask_sdk_core.api_client import DefaultApiClient
 
@@ -103,17 +126,24 @@ def build_app(
     # The API client reaches the Alexa APIs (reminders) at the request's apiEndpoint, over HTTPS.
     sb = CustomSkillBuilder(persistence_adapter=adapter if adapter is not None else adapter_from_env(),
                             api_client=api_client or LazyApiClient())
-    if config.skill_id:
-        sb.skill_id = config.skill_id
-    for handler in REQUEST_HANDLERS:
+    # Typed as constructors: the registration lists hold concrete classes of abstract bases.
+    handlers: list[Callable[[Deps], AbstractRequestHandler]] = list(REQUEST_HANDLERS)
+    exception_handlers: list[Callable[[Deps], AbstractExceptionHandler]] = list(EXCEPTION_HANDLERS)
+    request_interceptors: list[Callable[[], AbstractRequestInterceptor]] = list(REQUEST_INTERCEPTORS)
+    response_interceptors: list[Callable[[], AbstractResponseInterceptor]] = list(RESPONSE_INTERCEPTORS)
+    for handler in handlers:
         sb.add_request_handler(handler(deps))
-    for exc_handler in EXCEPTION_HANDLERS:
+    for exc_handler in exception_handlers:
         sb.add_exception_handler(exc_handler(deps))
-    for interceptor in REQUEST_INTERCEPTORS:
-        sb.add_global_request_interceptor(interceptor())
-    for interceptor in RESPONSE_INTERCEPTORS:
-        sb.add_global_response_interceptor(interceptor())
-    return App(skill=sb.create(), deps=deps, config=config)
+    for request_interceptor in request_interceptors:
+        sb.add_global_request_interceptor(request_interceptor())
+    for response_interceptor in response_interceptors:
+        sb.add_global_response_interceptor(response_interceptor())
+    skill_config = sb.skill_configuration
+    # The SDK refuses envelopes for another skill too (a second line behind handle_event's check).
+    if config.skill_id:
+        skill_config.skill_id = config.skill_id
+    return App(skill=CustomSkill(skill_configuration=skill_config), deps=deps, config=config)
 
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
@@ -124,22 +154,27 @@ def check_envelope(body: Any) -> str:
     if not isinstance(body, dict):
         raise MalformedRequest("envelope is not a JSON object")
     request = body.get("request")
-    if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+    if not isinstance(request, dict):
+        raise MalformedRequest("envelope has no request type")
+    rtype = request.get("type")
+    if not isinstance(rtype, str):
         raise MalformedRequest("envelope has no request type")
     context = body.get("context")
     if not isinstance(context, dict) or not isinstance(context.get("System"), dict):
         raise MalformedRequest("envelope has no context.System")
     if body.get("session") is not None and not isinstance(body["session"], dict):
         raise MalformedRequest("session is not an object")
-    return request["type"]
+    return rtype
 
 
 def application_id(body: Mapping[str, Any]) -> str | None:
     """The skill ID a request is addressed to."""
     for source in (body.get("context", {}).get("System", {}), body.get("session") or {}):
         app = source.get("application") if isinstance(source, dict) else None
-        if isinstance(app, dict) and isinstance(app.get("applicationId"), str):
-            return app["applicationId"]
+        if isinstance(app, dict):
+            found = app.get("applicationId")
+            if isinstance(found, str):
+                return found
     return None
 
 
@@ -159,33 +194,45 @@ def invoke(skill: CustomSkill, body: dict[str, Any]) -> dict[str, Any]:
     """Run one checked envelope through the skill and return the serialized response."""
     envelope = skill.serializer.deserialize(payload=json.dumps(body), obj_type=RequestEnvelope)
     response = skill.invoke(request_envelope=envelope, context=None)
-    return skill.serializer.serialize(response)
+    serialized = skill.serializer.serialize(response)
+    if not isinstance(serialized, dict):
+        raise TypeError(f"the SDK serialized a response to {type(serialized).__name__}")
+    return serialized
 
 
 def response_bytes(reply: Mapping[str, Any]) -> int:
-    return len(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+    """The reply's size as sent: Lambda's runtime and Flask both escape non-ASCII characters (\\uXXXX),
+    which is never smaller than UTF-8, so this bound holds on either path."""
+    return len(json.dumps(reply).encode("ascii"))
+
+
+def _speech_chars(reply: Mapping[str, Any]) -> int:
+    """The longest speech in a reply (outputSpeech or reprompt), in characters."""
+    response = reply.get("response")
+    if not isinstance(response, dict):
+        return 0
+    reprompt = response.get("reprompt")
+    outputs = [response.get("outputSpeech"), reprompt.get("outputSpeech") if isinstance(reprompt, dict) else None]
+    return max((len(str(out.get("ssml") or out.get("text") or "")) for out in outputs if isinstance(out, dict)),
+               default=0)
 
 
 def fit_response(reply: dict[str, Any], prompts: Prompts) -> dict[str, Any]:
-    """Keep a reply under Alexa's 24 KB: first forget the remembered speech ('repeat' then says the
-    step again instead), and as a last resort answer with the short apology."""
-    if response_bytes(reply) <= MAX_RESPONSE_BYTES:
+    """Keep a reply within Alexa's limits (24 KB in all, 8,000 characters of speech): first forget the
+    remembered speech ('repeat' then says the step again instead), and as a last resort answer with the
+    short apology."""
+    if response_bytes(reply) <= MAX_RESPONSE_BYTES and _speech_chars(reply) <= MAX_SPEECH_CHARS:
         return reply
-    log.warning("response over %d bytes; trimmed", MAX_RESPONSE_BYTES)
+    log.warning("response over %d bytes or %d speech characters; trimmed", MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS)
     attrs = reply.get("sessionAttributes")
     if isinstance(attrs, dict):
         for key in (SessionKey.LAST_SPEECH.value, SessionKey.LAST_REPROMPT.value):
             attrs.pop(key, None)
-        if response_bytes(reply) <= MAX_RESPONSE_BYTES:
+        if response_bytes(reply) <= MAX_RESPONSE_BYTES and _speech_chars(reply) <= MAX_SPEECH_CHARS:
             return reply
     fallback = error_response(prompts)
     fallback["response"]["shouldEndSession"] = bool((reply.get("response") or {}).get("shouldEndSession"))
     return fallback
-
-
-# Only these requests may be answered with speech; AudioPlayer, PlaybackController, system events and
-# SessionEnded get an empty reply even when they cannot be handled.
-SPEAKABLE_TYPES = frozenset({"LaunchRequest", "IntentRequest", "Connections.Response", "CanFulfillIntentRequest"})
 
 
 def _declared_type(event: Any) -> str | None:
@@ -195,20 +242,30 @@ def _declared_type(event: Any) -> str | None:
 
 
 def failure_response(app: App, event: Any) -> dict[str, Any]:
-    """An apology where speech is allowed, else an empty reply."""
+    """An apology where speech is allowed (or the request type is unknowable), else an empty reply."""
     rtype = _declared_type(event)
-    if rtype is not None and rtype not in SPEAKABLE_TYPES:
+    if rtype is not None and rtype not in SPEAKABLE:
         return empty_response()
     return error_response(app.deps.prompts)
 
 
-def handle_event(app: App, event: Any) -> dict[str, Any]:
-    """Lambda entry: any event gets a valid Alexa reply; malformed input is logged, never raised."""
+def handle_event(app: App, event: Any, *, admit: Admit | None = None) -> dict[str, Any]:
+    """The one request pipeline: envelope check, admission, request type, skill-ID check, dispatch,
+    failure reply, fitting the reply to Alexa's limits. Nothing inside dispatch escapes as an exception.
+
+    Lambda calls it without `admit`: any event, however malformed, gets a valid Alexa reply. A web
+    service passes `admit`; then a malformed envelope raises MalformedRequest, and whatever `admit`
+    raises propagates, both before anything has run, so that the service can answer HTTP 400.
+    """
     try:
         rtype = check_envelope(event)
     except MalformedRequest as exc:
+        if admit is not None:
+            raise
         log.warning("malformed request: %s", exc)
         return failure_response(app, event)
+    if admit is not None:
+        admit(event)
     if rtype not in KNOWN_REQUEST_TYPES:
         log.info("unknown request type %r; empty reply", rtype)
         return empty_response()

@@ -2,8 +2,9 @@
 
 One stream per routine step: the manifest has one rendered file per step and hold choice, so a
 token names exactly one file and navigation never needs offsets into a longer file. The next step
-is queued on PlaybackNearlyFinished (once, with expectedPreviousToken). Production audio URLs must
-be HTTPS (ACUPRESSURE_AUDIO_BASE_URL); Alexa refuses to stream anything else.
+is queued on PlaybackNearlyFinished (once, with expectedPreviousToken), or played on PlaybackFinished
+when that came first and nothing is queued. Production audio URLs must be HTTPS
+(ACUPRESSURE_AUDIO_BASE_URL); Alexa refuses to stream anything else.
 """
 
 from __future__ import annotations

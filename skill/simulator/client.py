@@ -14,38 +14,29 @@ import json
 import re
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from skill.runtime.manifest import Entry, FileKind, Manifest
-from skill.simulator.nlu import Kind, SlotHeard, Understanding
+from skill.runtime.pipeline import App, handle_event
+from skill.simulator.envelopes import (
+    LOCAL_DEVICE_ID,
+    LOCAL_SKILL_ID,
+    LOCALE,
+    USER_PREFIX,
+    envelope,
+    intent_request,
+    launch_request,
+    new_session_id,
+    session_ended_request,
+)
+from skill.simulator.nlu import Kind, Understanding
 
-LOCAL_SKILL_ID = "amzn1.ask.skill.local-acupressure-coach"
-USER_PREFIX = "amzn1.ask.account."
-DEVICE_PREFIX = "amzn1.ask.device."
-LOCALE = "en-US"
-API_ENDPOINT = "https://api.amazonalexa.com"
-
-# AudioPlayer events and the PlaybackController buttons a device sends (no session on either).
-AUDIO_PLAYER_EVENTS = frozenset({
-    "AudioPlayer.PlaybackStarted", "AudioPlayer.PlaybackNearlyFinished", "AudioPlayer.PlaybackFinished",
-    "AudioPlayer.PlaybackStopped", "AudioPlayer.PlaybackFailed",
-})
-PLAYBACK_CONTROLLER_EVENTS = frozenset({
-    "PlaybackController.PlayCommandIssued", "PlaybackController.PauseCommandIssued",
-    "PlaybackController.NextCommandIssued", "PlaybackController.PreviousCommandIssued",
-})
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
 _TAG = re.compile(r"(<[^>]+>)")
 _AUDIO_SRC = re.compile(r"""<audio\b[^>]*\bsrc\s*=\s*("([^"]*)"|'([^']*)')""", re.IGNORECASE)
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _safe_id(text: str) -> str:
@@ -79,7 +70,7 @@ class LocalSession:
 
     user_id: str
     skill_id: str = LOCAL_SKILL_ID
-    device_id: str = f"{DEVICE_PREFIX}local"
+    device_id: str = LOCAL_DEVICE_ID
     audio_player: bool = False
     locale: str = LOCALE
     session_id: str | None = None
@@ -106,7 +97,7 @@ class LocalSession:
         return LocalSession(
             user_id=text("user_id", "local") or "local",
             skill_id=text("skill_id", LOCAL_SKILL_ID) or LOCAL_SKILL_ID,
-            device_id=text("device_id", f"{DEVICE_PREFIX}local") or f"{DEVICE_PREFIX}local",
+            device_id=text("device_id", LOCAL_DEVICE_ID) or LOCAL_DEVICE_ID,
             audio_player=merged.get("audio_player") is True,
             locale=text("locale", LOCALE) or LOCALE,
             session_id=text("session_id", None),
@@ -120,39 +111,23 @@ class LocalSession:
 
     def begin(self) -> None:
         """Open a new session (Alexa does this for 'open ...' and for any request after one ended)."""
-        self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
+        self.session_id = new_session_id()
         self.attributes = {}
         self.open = False  # becomes True once the first request of the session is sent
 
     def envelope(self, request: Mapping[str, Any], *, in_session: bool = True,
                  new_session: bool = False) -> dict[str, Any]:
         """A complete request envelope; starts a session first if none is open (or if asked to)."""
-        req = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": now_iso(),
-               "locale": self.locale, **request}
-        system: dict[str, Any] = {
-            "application": {"applicationId": self.skill_id},
-            "user": {"userId": self.user_id},
-            "device": {"deviceId": self.device_id,
-                       "supportedInterfaces": {"AudioPlayer": {}} if self.audio_player else {}},
-            "apiEndpoint": API_ENDPOINT,
-        }
-        context: dict[str, Any] = {"System": system}
-        if self.audio_player:
-            context["AudioPlayer"] = self.player.as_context()
-        body: dict[str, Any] = {"version": "1.0", "context": context, "request": req}
+        new = False
         if in_session:
             new = new_session or not self.open or not self.session_id
             if new:
                 self.begin()
-            body["session"] = {
-                "new": new,
-                "sessionId": self.session_id,
-                "application": {"applicationId": self.skill_id},
-                "user": {"userId": self.user_id},
-                "attributes": dict(self.attributes),
-            }
             self.open = True
-        return body
+        return envelope(request, user_id=self.user_id, skill_id=self.skill_id, device_id=self.device_id,
+                        session_id=self.session_id if in_session else None, new=new,
+                        attributes=self.attributes, audio_player=self.audio_player,
+                        player=self.player.as_context() if self.audio_player else None, locale=self.locale)
 
     def after(self, reply: Mapping[str, Any], *, in_session: bool = True) -> None:
         """Carry the session on (attributes) or close it, as Alexa does after a reply."""
@@ -170,59 +145,6 @@ class LocalSession:
 
 
 # ---- requests ----
-
-def launch_request() -> dict[str, Any]:
-    return {"type": "LaunchRequest"}
-
-
-def slot_json(name: str, heard: SlotHeard | None, skill_id: str) -> dict[str, Any]:
-    """A slot as Alexa sends it, with entity resolution for custom slot types."""
-    if heard is None:
-        return {"name": name, "confirmationStatus": "NONE"}
-    slot: dict[str, Any] = {"name": name, "value": heard.value, "confirmationStatus": "NONE"}
-    if heard.slot_type and not heard.slot_type.startswith("AMAZON."):
-        authority = f"amzn1.er-authority.echo-sdk.{skill_id}.{heard.slot_type}"
-        if heard.id:
-            slot["resolutions"] = {"resolutionsPerAuthority": [{
-                "authority": authority, "status": {"code": "ER_SUCCESS_MATCH"},
-                "values": [{"value": {"name": heard.resolved_name or heard.value, "id": heard.id}}],
-            }]}
-        else:
-            slot["resolutions"] = {"resolutionsPerAuthority": [{
-                "authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}]}
-    return slot
-
-
-def intent_request(name: str, slots: Mapping[str, SlotHeard | None] | None = None,
-                   skill_id: str = LOCAL_SKILL_ID) -> dict[str, Any]:
-    return {"type": "IntentRequest", "dialogState": "COMPLETED",
-            "intent": {"name": name, "confirmationStatus": "NONE",
-                       "slots": {k: slot_json(k, v, skill_id) for k, v in (slots or {}).items()}}}
-
-
-def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
-    return {"type": "SessionEndedRequest", "reason": reason}
-
-
-def audio_player_event(event: str, token: str | None, offset_ms: int = 0,
-                       error: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """An AudioPlayer.* event as the device sends it."""
-    if event not in AUDIO_PLAYER_EVENTS:
-        raise ValueError(f"not an AudioPlayer event: {event}")
-    req: dict[str, Any] = {"type": event, "token": token or "", "offsetInMilliseconds": int(offset_ms)}
-    if event == "AudioPlayer.PlaybackFailed":
-        req["error"] = dict(error or {"type": "MEDIA_ERROR_UNKNOWN", "message": "playback failed"})
-        req["currentPlaybackState"] = {"token": token or "", "offsetInMilliseconds": int(offset_ms),
-                                       "playerActivity": "STOPPED"}
-    return req
-
-
-def playback_controller_event(event: str) -> dict[str, Any]:
-    """A PlaybackController.*CommandIssued event: a button pressed on the device."""
-    if event not in PLAYBACK_CONTROLLER_EVENTS:
-        raise ValueError(f"not a PlaybackController event: {event}")
-    return {"type": event}
-
 
 def request_for(understood: Understanding, skill_id: str = LOCAL_SKILL_ID) -> dict[str, Any]:
     """The request part of the envelope for what was understood."""
@@ -443,9 +365,8 @@ def http_transport(url: str, timeout: float = 15.0) -> Transport:
     return send
 
 
-def in_process_transport(app: Any) -> Transport:
+def in_process_transport(app: App) -> Transport:
     """Run envelopes through the skill in this process (skill.runtime.pipeline.handle_event), JSON both ways."""
-    from skill.runtime.pipeline import handle_event
 
     def send(body: dict[str, Any]) -> dict[str, Any]:
         return json.loads(json.dumps(handle_event(app, json.loads(json.dumps(body)))))

@@ -1,8 +1,9 @@
 """`acupressure chat`: talk to the skill in a terminal — typed words in, the coach's words out.
 
 The same conversation as on a device: each line is understood with the interaction model
-(skill.simulator.nlu), sent as a real Alexa request envelope (skill.simulator.client), in-process through
-skill.runtime.pipeline.handle_event, or to a running `acupressure serve --no-verify` with --url. The terminal
+(skill.simulator.nlu), sent as a real Alexa request envelope (skill.simulator.envelopes, carried by
+skill.simulator.client) through the one request pipeline: in-process (skill.runtime.pipeline.handle_event),
+or with --url to a running `acupressure serve --no-verify`, whose endpoint calls the same pipeline. The terminal
 is a device without AudioPlayer, so routines come step by step (dialog mode); each reply says
 which pre-rendered audio a device would play.
 """
@@ -18,9 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from skill.runtime.manifest import Entry, audio_dir, load_manifest
+from skill.runtime.pipeline import Config, build_app
 from skill.simulator.client import (
-    DEVICE_PREFIX,
-    LOCAL_SKILL_ID,
     AudioIndex,
     Client,
     LocalSession,
@@ -30,6 +30,7 @@ from skill.simulator.client import (
     in_process_transport,
     local_user_id,
 )
+from skill.simulator.envelopes import DEVICE_PREFIX, LOCAL_SKILL_ID
 from skill.simulator.nlu import Kind, default_matcher
 
 # Words that leave the chat itself (a person would stop talking to the device).
@@ -80,8 +81,6 @@ def show(view: ReplyView, out: TextIO, audio_root: Path) -> None:
 
 
 def _client(args: Any) -> tuple[Client, Path]:
-    from skill.runtime.pipeline import Config
-
     url = getattr(args, "url", None)
     user = getattr(args, "user", None) or default_user()
     root = audio_dir()
@@ -90,8 +89,6 @@ def _client(args: Any) -> tuple[Client, Path]:
     if url:
         transport = http_transport(url)
     else:
-        from skill.runtime.pipeline import build_app
-
         # Audio URLs as `acupressure serve` gives them by default, so replies name real files.
         config = replace(config, audio_base_url=config.audio_base_url or DEFAULT_AUDIO_BASE_URL)
         transport = in_process_transport(build_app(config=config, manifest=manifest))

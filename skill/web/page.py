@@ -3,10 +3,11 @@
 The page (static HTML/CSS/JS in skill/web/static/, no CDN, no build step) lists the routines with
 an in-page player and download links, the points with where-to-find text, and a "talk to the
 coach" box. The box turns typed words into a real Alexa request envelope (POST /api/envelope:
-skill.simulator.nlu + skill.simulator.client, one implementation shared with `acupressure chat`), POSTs that
-envelope to the skill's own endpoint `/` like a device would, then reads the reply into words and
-audio (POST /api/reply). These API routes never run the skill themselves, so they add nothing a
-caller could not already send to `/`; the verified endpoint stays exactly as strict as before.
+skill.simulator.nlu + skill.simulator.envelopes + skill.simulator.client, one implementation shared with
+`acupressure chat`), POSTs that envelope to the skill's own endpoint `/` like a device would (so it goes
+through the one request pipeline), then reads the reply into words and audio (POST /api/reply).
+These API routes never run the skill themselves, so they add nothing a caller could not already send
+to `/`; the verified endpoint stays exactly as strict as before.
 """
 
 from __future__ import annotations
@@ -21,20 +22,16 @@ from werkzeug.exceptions import BadRequest
 
 from skill.runtime.manifest import MANIFEST_NAME, Entry, FileKind, Manifest, load_manifest, routine_key
 from skill.runtime.pipeline import App
-from skill.simulator.client import (
+from skill.simulator.client import AudioIndex, LocalSession, describe, local_user_id, request_for
+from skill.simulator.envelopes import (
     AUDIO_PLAYER_EVENTS,
     DEVICE_PREFIX,
     LOCAL_SKILL_ID,
     PLAYBACK_CONTROLLER_EVENTS,
-    AudioIndex,
-    LocalSession,
     audio_player_event,
-    describe,
     intent_request,
     launch_request,
-    local_user_id,
     playback_controller_event,
-    request_for,
     session_ended_request,
 )
 from skill.simulator.nlu import Matcher, default_matcher

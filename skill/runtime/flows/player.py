@@ -6,6 +6,7 @@ follows the player, a pause saves the offset, and resuming rewinds a little.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -31,6 +32,8 @@ from skill.runtime.streams import (
     stream_url,
     token_for,
 )
+
+log = logging.getLogger(__name__)
 
 # Requests that open (or belong to) a spoken session; a Play directive then ends it.
 SESSION_REQUESTS = ("LaunchRequest", "IntentRequest", "Connections.Response")
@@ -188,9 +191,50 @@ def stop_routine(hi: HandlerInput) -> None:
     set_profile(hi, replace(profile(hi), progress=None, close_pending=None))
 
 
-def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, after: str | None) -> None:
-    """Queue the step after `token`'s, once, behind the stream `after` that is ending."""
-    nxt = token.index + 1
+# ---- AudioPlayer events. Devices send them in different orders (Echo Show: NearlyFinished right after
+# Started; short clips: Finished before NearlyFinished), and retried or late copies arrive after the
+# player moved on. The saved place names the step that plays; an event about any other step is late.
+
+
+def is_current(token: Token, state: RoutineState) -> bool:
+    """The event is about the step the saved place names."""
+    return token.index == state.index
+
+
+def is_queued_next(token: Token, state: RoutineState) -> bool:
+    """The event is about the step we queued behind the current one (it started before Finished arrived)."""
+    return state.queued is not None and token.index == state.queued == state.index + 1
+
+
+def plays_here(state: RoutineState) -> bool:
+    """The saved routine is meant to be playing now (not paused, not carried on by voice)."""
+    return state.status is Status.ACTIVE and state.delivery is Delivery.AUDIO_PLAYER
+
+
+def streamable(deps: Deps, routine: Routine, state: RoutineState) -> bool:
+    """The current step of `state` has rendered audio and somewhere to stream it from."""
+    return bool(deps.audio_base_url) and step_entry(deps.manifest, routine, state) is not None
+
+
+def late(hi: HandlerInput, token: Token, state: RoutineState) -> None:
+    """An event about a step the player already left: note it (positions only, nothing personal)."""
+    log.info("ignoring %s for step %d: step %d is current", request_type(hi), token.index, state.index)
+
+
+def stream_started(hi: HandlerInput, cur: UnderWay, token: Token, offset_ms: int) -> None:
+    """A stream started: the queued step becomes current; a repeat of the current one keeps what is queued."""
+    state = cur.state
+    if is_current(token, state):
+        set_profile(hi, replace(cur.prof, progress=replace(engine.resume(state), offset_ms=max(0, offset_ms))))
+    elif is_queued_next(token, state):
+        set_profile(hi, replace(cur.prof, progress=engine.playing(state, token.index, offset_ms)))
+    else:
+        late(hi, token, state)
+
+
+def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, after: str) -> None:
+    """Queue the step after the current one, once, behind the stream `after` that is ending."""
+    nxt = cur.state.index + 1
     if nxt >= cur.state.total or cur.state.queued == nxt:
         return
     entry = step_entry(deps.manifest, cur.routine, cur.state, nxt)
@@ -204,12 +248,41 @@ def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, afte
     set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, nxt)))
 
 
-def step_played(hi: HandlerInput, cur: UnderWay, token: Token) -> None:
-    """A step played to its end: the next one is current; after the last, the close waits for a launch."""
-    if token.index >= cur.state.total - 1:
-        close_later(hi, cur.prof, cur.routine)
+def stream_nearly_finished(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, raw_token: str) -> None:
+    """Queue the following step once, and only behind the current stream (a late copy would queue it twice)."""
+    if not is_current(token, cur.state):
+        late(hi, token, cur.state)
+    elif plays_here(cur.state):
+        enqueue_next(deps, hi, cur, after=raw_token)
+
+
+def stream_finished(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token) -> None:
+    """A step played to its end: go on to the next, playing it now if nothing is queued; after the last, close."""
+    state = cur.state
+    if not is_current(token, state):
+        late(hi, token, state)
+        return
+    if token.index >= state.total - 1:
+        close_later(hi, cur.prof, cur.routine)  # the routine is over; its close waits for the next launch
+        return
+    nxt = engine.playing(state, token.index + 1)
+    if plays_here(state) and state.queued == nxt.index:
+        set_profile(hi, replace(cur.prof, progress=nxt))  # the device goes on to what we queued
+    elif plays_here(state) and streamable(deps, cur.routine, nxt):
+        # Finished came before NearlyFinished (short clips), so nothing is queued: play the next step now.
+        play_step(deps, hi, cur.prof, cur.routine, nxt)
     else:
-        set_profile(hi, replace(cur.prof, progress=engine.playing(cur.state, token.index + 1)))
+        # Paused as it ended (the pause cleared the queue), or the audio is gone: keep the next step for
+        # "resume" and play nothing.
+        set_profile(hi, replace(cur.prof, progress=engine.pause(nxt)))
+
+
+def stream_stopped(hi: HandlerInput, cur: UnderWay, token: Token, offset_ms: int) -> None:
+    """Playback stopped (pause, interruption): keep exactly where, unless it is a stream we already left."""
+    if is_current(token, cur.state):
+        set_profile(hi, replace(cur.prof, progress=engine.pause(cur.state, offset_ms)))
+    else:
+        late(hi, token, cur.state)
 
 
 def record_failure(hi: HandlerInput, token: Token | None, offset_ms: int) -> None:

@@ -1,34 +1,33 @@
 """Hands-free routines on AudioPlayer devices: voice commands, PlaybackController buttons, playback events.
 
-The saved routine's index follows PlaybackStarted/Finished and PlaybackStopped saves the offset (the
-flows' player does the playing). Events whose token is not ours, is stale (other content version) or
-names another step are ignored.
+Event handlers only read the request; the flows' player decides (the saved place follows the player
+in whatever order a device reports, and late or repeated events change nothing). Events whose token is
+not ours, is stale (other content version) or names another step of the routine are ignored.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import ClassVar
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
-from skill.runtime import engine
 from skill.runtime.engine import Move
 from skill.runtime.flows.player import (
     UnderWay,
-    enqueue_next,
     in_audio_mode,
     move_playing,
     pause_playing,
     record_failure,
     resume_playing,
     saved,
-    step_played,
-    under_way,
+    stream_finished,
+    stream_nearly_finished,
+    stream_started,
+    stream_stopped,
 )
-from skill.runtime.flows.turn import Deps, reply, request_type, set_profile, silent
+from skill.runtime.flows.turn import Deps, reply, request_type, silent
 from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler, intent_name
 from skill.runtime.handlers.intents import Intent
 from skill.runtime.streams import Token
@@ -43,6 +42,11 @@ def event_token(deps: Deps, hi: HandlerInput) -> Token | None:
         log.info("ignoring %s for a token that is not ours or is stale", request_type(hi))
         return None
     return token
+
+
+def _raw_token(hi: HandlerInput) -> str:
+    """The event's token exactly as the device sent it (an ENQUEUE must name it verbatim)."""
+    return str(getattr(hi.request_envelope.request, "token", None) or "")
 
 
 def _offset(hi: HandlerInput) -> int:
@@ -150,16 +154,16 @@ class ControllerPauseHandler(ControllerHandler):
 
 
 class PlaybackEventHandler(RequestTypeHandler):
-    """An AudioPlayer event about one of our streams; anything else gets an empty reply."""
+    """An AudioPlayer event about one of our streams of the playing routine; anything else gets an empty reply."""
 
     def handle(self, handler_input: HandlerInput) -> Response:
         token = event_token(self.deps, handler_input)
-        cur = under_way(self.deps, handler_input)
-        if token is None or cur is None or not token.matches(cur.state):
-            return silent(handler_input)
-        return self.on_event(handler_input, token, cur)
+        cur = saved(self.deps, handler_input)
+        if token is not None and cur is not None and token.matches(cur.state):
+            self.on_event(handler_input, token, cur)
+        return silent(handler_input)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> None:
         raise NotImplementedError
 
 
@@ -168,9 +172,8 @@ class PlaybackStartedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackStarted",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
-        set_profile(hi, replace(cur.prof, progress=engine.playing(cur.state, token.index, _offset(hi))))
-        return silent(hi)
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> None:
+        stream_started(hi, cur, token, _offset(hi))
 
 
 class PlaybackNearlyFinishedHandler(PlaybackEventHandler):
@@ -178,21 +181,17 @@ class PlaybackNearlyFinishedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackNearlyFinished",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
-        enqueue_next(self.deps, hi, cur, token, after=getattr(hi.request_envelope.request, "token", None))
-        return silent(hi)
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> None:
+        stream_nearly_finished(self.deps, hi, cur, token, raw_token=_raw_token(hi))
 
 
 class PlaybackFinishedHandler(PlaybackEventHandler):
-    """A step played to its end: the next one is current; after the last, the routine is done."""
+    """A step played to its end: the next one plays (now, if nothing was queued); after the last, it is done."""
 
     request_types = ("AudioPlayer.PlaybackFinished",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
-        if token.index != cur.state.index:
-            return silent(hi)  # the following step already reported itself started
-        step_played(hi, cur, token)
-        return silent(hi)
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> None:
+        stream_finished(self.deps, hi, cur, token)
 
 
 class PlaybackStoppedHandler(PlaybackEventHandler):
@@ -200,11 +199,8 @@ class PlaybackStoppedHandler(PlaybackEventHandler):
 
     request_types = ("AudioPlayer.PlaybackStopped",)
 
-    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> Response:
-        if token.index != cur.state.index:
-            return silent(hi)  # a stream we already replaced
-        set_profile(hi, replace(cur.prof, progress=engine.pause(cur.state, _offset(hi))))
-        return silent(hi)
+    def on_event(self, hi: HandlerInput, token: Token, cur: UnderWay) -> None:
+        stream_stopped(hi, cur, token, _offset(hi))
 
 
 class PlaybackFailedHandler(RequestTypeHandler):
