@@ -112,13 +112,47 @@ TINY = {
             text: Keep your back warm afterwards.
             sources: [WHO 2008]
     """,
-    "prompts.yaml": """
-        prompts:
+    "safety_lexicon.yaml": """
+        lexicon:
+          point_words: [bladder, b]
+          red_flags:
+            fever:
+              patterns: [(fever*|temperature)]
+          pregnant: [pregnan*]
+          not_pregnant: [not pregnant]
+          pain: [(hurts|sore)]
+    """,
+    "responses/en-US.yaml": """
+        language: en-US
+        responses:
           welcome: Welcome to Acupressure Coach.
           hold_for: "Hold for {seconds} seconds."
           list_separator: ", "
-          store_name: Acupressure Coach listing
-          utter_NextIntent: [next, skip it]
+    """,
+    "slots/en-US.yaml": """
+        language: en-US
+        lists:
+          position:
+            seated: [sitting, in a chair]
+            lying: [lying down, on the floor]
+    """,
+    # Words the skill never says: the store listing and sample utterances (model builder only).
+    "store/en-US.yaml": """
+        language: en-US
+        store:
+          name: Acupressure Coach listing
+          summary: A tiny listing.
+          description: A tiny listing for tests.
+          examples: ["Alexa, open acupressure coach"]
+    """,
+    "sentences/en-US/_common.yaml": """
+        language: en-US
+    """,
+    "sentences/en-US/navigation.yaml": """
+        language: en-US
+        intents:
+          AMAZON.NextIntent:
+            sentences: [next, skip it]
     """,
 }
 
@@ -127,6 +161,7 @@ def write_content(directory: Path, files: dict[str, str] | None = None) -> Path:
     """Write the tiny content set (or a variant) into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, text in (files or TINY).items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return directory
 
@@ -150,7 +185,7 @@ class ToneEngine:
             raise EngineError(f"tone engine told to fail on {text!r}")
         self.calls.append(text)
         out = []
-        for i, word in enumerate(text.split()):
+        for word in text.split():
             f0 = 110 + int(hashlib.sha256(word.encode()).hexdigest()[:2], 16)
             n = int(self.RATE * (0.12 + 0.03 * len(word)))
             t = np.arange(n) / self.RATE

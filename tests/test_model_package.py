@@ -9,10 +9,19 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from nlu import slot_words
 
+from skill.runtime.content.voice import MAX_SAMPLE_CHARS
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent
-from skill.tools.model_builder import MODEL_JSON, PACKAGE_DIR, SKILL_JSON, interaction_model, render, stale_files
+from skill.simulator.nlu import slot_words
+from skill.tools.model_builder import (
+    MODEL_JSON,
+    PACKAGE_DIR,
+    SKILL_JSON,
+    interaction_model,
+    limits_exceeded,
+    render,
+    stale_files,
+)
 
 # What AudioPlayer skills must handle (Alexa rejects the AUDIO_PLAYER interface without them).
 AUDIO_PLAYER_BUILTINS = {"AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent",
@@ -77,6 +86,14 @@ def test_samples_are_valid_alexa_utterances(model: dict) -> None:
             used = set(re.findall(r"\{(\w+)\}", sample))
             assert used <= declared, f"{intent['name']}: {sample!r} uses undeclared slot"
             assert sample == sample.strip() and "  " not in sample
+
+
+def test_model_is_within_alexa_s_limits(model: dict) -> None:
+    assert not limits_exceeded(model)
+    assert max(len(s) for i in lm(model)["intents"] for s in i["samples"]) <= MAX_SAMPLE_CHARS
+    too_long = {"name": {"value": "x" * 141}, "id": "x"}
+    over = {"interactionModel": {"languageModel": {"intents": [], "types": [{"name": "T", "values": [too_long]}]}}}
+    assert limits_exceeded(over) == ["T: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'... longer than 140 characters"]
 
 
 def test_custom_intents_have_many_samples(model: dict) -> None:

@@ -27,10 +27,10 @@ from envelopes import (
     speech_of,
 )
 from expectations import prompt_fragments, words
-from nlu import compile_model, understand
 
 from skill.runtime.content import Content
 from skill.runtime.streams import Token
+from skill.simulator.nlu import compile_model, understand
 from skill.tools.model_builder import interaction_model
 
 DATA = load_data("safety_phrasings.yaml")
@@ -50,7 +50,7 @@ def send(audio_env: Path) -> Callable[[dict], dict]:
 @pytest.fixture(scope="module")
 def patterns(content: Content):
     # Every reading, including slot-only samples with any words: whichever intent Alexa picks.
-    return compile_model(interaction_model(content))
+    return compile_model(interaction_model(content), amazon_phrases=False, bare_slots_take_any_words=True)
 
 
 def readings(patterns, said: str) -> list[tuple[str, dict[str, str]]]:
@@ -103,7 +103,8 @@ def test_red_flag_while_playing_stops_the_player(case: dict, send, content: Cont
 
 
 def test_red_flag_instead_of_starting_a_routine(send, content: Content) -> None:
-    reply = Conversation(send).send(intent_request("PointsForComplaintIntent", {"complaint": "numb groin and back pain"}))
+    said = {"complaint": "numb groin and back pain"}
+    reply = Conversation(send).send(intent_request("PointsForComplaintIntent", said))
     assert all(words(line) in words(speech_of(reply)) for line in content.safety.emergency_reply)
 
 
@@ -260,5 +261,5 @@ def test_logs_hold_no_health_statements(send, caplog: pytest.LogCaptureFixture, 
         Conversation(send).send(intent_request("PointsForComplaintIntent", {"complaint": phrases[1]}))
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records).lower()
     assert caplog.records, "nothing was logged at all"
-    for w in _health_words(phrases + ["fever"]):
+    for w in _health_words([*phrases, "fever"]):
         assert w.lower() not in logged, f"{w!r} appears in the logs"

@@ -6,7 +6,7 @@ import pytest
 from data_schemas import load_data
 
 from skill.runtime.content import Content
-from skill.runtime.screening import Concern, Detector, normalize
+from skill.runtime.screening import Concern, Detector
 from skill.tools.model_builder import interaction_model
 
 DATA = load_data("safety_phrasings.yaml")
@@ -18,8 +18,9 @@ def detector(content: Content) -> Detector:
 
 
 @pytest.fixture(scope="module")
-def model_words(content: Content) -> set[str]:
+def model_words(content: Content, detector: Detector) -> set[str]:
     """Every sample utterance and slot word of the generated model, normalised."""
+    normalize = detector.normalize
     lm = interaction_model(content)["interactionModel"]["languageModel"]
     out = {normalize(s) for i in lm["intents"] for s in i["samples"]}
     out |= {normalize(w) for t in lm["types"] for v in t["values"]
@@ -38,8 +39,8 @@ def test_enough_held_out_phrasings() -> None:
 @pytest.mark.parametrize("case", DATA["red_flags"], ids=[c["say"] for c in DATA["red_flags"]])
 def test_held_out_red_flag_is_detected(case: dict, detector: Detector, content: Content,
                                        model_words: set[str]) -> None:
-    said = normalize(case["say"])
-    phrases = {normalize(p) for f in content.safety.red_flags for p in f.phrases}
+    said = detector.normalize(case["say"])
+    phrases = {detector.normalize(p) for f in content.safety.red_flags for p in f.phrases}
     assert said not in phrases and said not in model_words, "not held out: it is in the content or the model"
     flag = detector.red_flag(case["say"])
     assert flag is not None and flag.id == case["flag"], flag
@@ -88,6 +89,7 @@ def test_pain(said: str, detector: Detector) -> None:
     assert detector.red_flag(said) is None and detector.concern(said) is Concern.PAIN
 
 
-def test_normalize() -> None:
-    assert normalize("I CAN\u2019T feel my legs!") == "i cannot feel my legs"
-    assert normalize("where is bladder twenty three") == "where is"
+def test_normalize(detector: Detector) -> None:
+    assert detector.normalize("I CAN\u2019T feel my legs!") == "i cannot feel my legs"
+    assert detector.normalize("where is bladder twenty three") == "where is"
+    assert detector.normalize("is B-54 the one behind the knee?") == "is the one behind the knee"

@@ -26,12 +26,13 @@ XML_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U000100
 
 
 class PromptError(KeyError):
-    """A prompt key is missing from content/prompts.yaml."""
+    """A prompt key is missing from content/responses/<locale>.yaml (or a slot list)."""
 
 
 @dataclass
 class Prompts:
-    """The skill's own wording from content/prompts.yaml; a list value is a set of variants."""
+    """The skill's own wording (Content.prompts: content/responses/<locale>.yaml, and the slot lists'
+    words as `slot_<list>_<id>`); a list value is a set of variants."""
 
     table: Mapping[str, str | list[str]]
     rng: random.Random = field(default_factory=random.Random)
@@ -174,11 +175,9 @@ def _truncate(body: str, budget: int) -> str:
     last_amp = cut.rfind("&")
     if last_amp > cut.rfind(";"):
         cut = cut[:last_amp]
-    m = None
-    for m in re.finditer(r"[.!?](?=\s)", cut):
-        pass
-    if m is not None and m.end() > budget // 2:
-        cut = cut[: m.end()]
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", cut)]
+    if ends and ends[-1] > budget // 2:
+        cut = cut[: ends[-1]]
     return cut.rstrip()
 
 

@@ -19,8 +19,21 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill.tools.model_builder import MODEL_JSON, PACKAGE_DIR, clean, number_words
+from skill.runtime.content.loader import DEFAULT_LOCALE
+from skill.runtime.text import normalize as text_normalize
+from skill.runtime.text import spell_numbers, words_to_numbers
 
+# The ASK CLI layout the model builder writes and this matcher reads (committed, checked up to date).
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "skill-package"
+MODEL_DIR = Path("interactionModels/custom")
+
+
+def model_file(locale: str = DEFAULT_LOCALE) -> Path:
+    """A locale's interaction model, relative to skill-package/."""
+    return MODEL_DIR / f"{locale}.json"
+
+
+MODEL_JSON = model_file()
 MODEL_PATH = PACKAGE_DIR / MODEL_JSON
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 DURATION_TYPE = "AMAZON.DURATION"
@@ -54,7 +67,7 @@ EXIT_WORDS = ("exit", "alexa exit")
 
 _DURATION_UNITS = {"second": "S", "seconds": "S", "sec": "S", "secs": "S", "minute": "M", "minutes": "M",
                    "min": "M", "mins": "M", "hour": "H", "hours": "H"}
-_NUMBER_WORDS = {number_words(n): n for n in range(100)} | {"a": 1, "an": 1, "one": 1}
+_ONE = ("a", "an")
 
 
 class Kind(StrEnum):
@@ -111,17 +124,13 @@ class _Pattern:
 
 
 def normalize(said: str) -> str:
-    """Lower case, one space between words, curly quotes straightened, end punctuation dropped."""
-    said = said.replace("\u2019", "'").replace("\u2018", "'").lower()
-    said = re.sub(r"[\s,;:!?.\"]+$", "", said.strip())
-    said = re.sub(r"^[\"\s]+", "", said)
-    said = re.sub(r"[,;!?\"]+", " ", said)
-    return " ".join(said.split())
+    """What was typed, as words: the text toolkit's one normaliser."""
+    return text_normalize(said)
 
 
 def spelled_out(said: str) -> str:
     """Numerals as words, letters split from digits ('bl23' -> 'bl twenty three')."""
-    return re.sub(r"\d+", lambda m: number_words(int(m.group())), clean(said))
+    return spell_numbers(text_normalize(said, split_digits=True))
 
 
 def slot_words(model: dict[str, Any]) -> dict[str, dict[str, tuple[str, str]]]:
@@ -138,7 +147,8 @@ def slot_words(model: dict[str, Any]) -> dict[str, dict[str, tuple[str, str]]]:
     return out
 
 
-def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str, str]]]:
+def _compile(model: dict[str, Any], amazon_phrases: bool = True, bare_slots_take_any_words: bool = False,
+             ) -> tuple[list[_Pattern], dict[str, dict[str, str]]]:
     lm = model["interactionModel"]["languageModel"]
     words = slot_words(model)
     patterns: list[_Pattern] = []
@@ -147,7 +157,8 @@ def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str,
         types = {s["name"]: s["type"] for s in intent.get("slots", [])}
         slot_types[intent["name"]] = types
         samples = [(s, True) for s in intent.get("samples", [])]
-        samples += [(p, False) for p in AMAZON_OWN.get(intent["name"], ()) if p not in intent.get("samples", [])]
+        if amazon_phrases:
+            samples += [(p, False) for p in AMAZON_OWN.get(intent["name"], ()) if p not in intent.get("samples", [])]
         for sample, own in samples:
             for strict in (True, False):
                 regex, literal = "", 0
@@ -163,7 +174,7 @@ def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str,
                     else:
                         regex += re.escape(part)
                         literal += len(part.strip())
-                if not strict and not literal:
+                if not strict and not literal and not bare_slots_take_any_words:
                     continue  # a bare "{slot}" sample takes only the slot's own values, not any words
                 patterns.append(_Pattern(intent["name"], re.compile(f"^{regex}$"), strict, literal, own))
     return patterns, slot_types
@@ -172,9 +183,15 @@ def _compile(model: dict[str, Any]) -> tuple[list[_Pattern], dict[str, dict[str,
 Patterns = list[_Pattern]
 
 
-def compile_model(model: dict[str, Any]) -> Patterns:
-    """Patterns for every sample (and Amazon's own phrases for built-ins), strict and loose."""
-    return _compile(model)[0]
+def compile_model(model: dict[str, Any], *, amazon_phrases: bool = True,
+                  bare_slots_take_any_words: bool = False) -> Patterns:
+    """Patterns for every sample (and, with amazon_phrases, Amazon's own phrases for built-ins).
+
+    bare_slots_take_any_words lets a sample that is only "{slot}" take any words, as Alexa may: the
+    matcher itself keeps such a sample to the slot's own values, or it would claim every phrase;
+    tests that must see every intent Alexa could pick turn it on.
+    """
+    return _compile(model, amazon_phrases, bare_slots_take_any_words)[0]
 
 
 def _readings(patterns: Patterns, said: str, strict: bool) -> list[tuple[_Pattern, dict[str, str]]]:
@@ -201,24 +218,19 @@ def understand(patterns: Patterns, said: str, loose: bool = True) -> list[Match]
 
 def iso_duration(words: str) -> str | None:
     """'two minutes' / '90 seconds' / 'a minute and a half' as AMAZON.DURATION gives it ('PT2M')."""
-    text = normalize(words).replace("-", " ")
-    text = re.sub(r"\b(and a half|and half)\b", "half", text)
+    text = re.sub(r"\b(and a half|and half)\b", "half", normalize(words))
     total: dict[str, float] = {"H": 0, "M": 0, "S": 0}
-    tokens = text.split()
+    tokens = words_to_numbers(text.split())
     number: float | None = None
     found = False
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        two = " ".join(tokens[i:i + 2])
         if re.fullmatch(r"\d+(\.\d+)?", tok):
             number, i = float(tok), i + 1
             continue
-        if two in _NUMBER_WORDS and " " in two:
-            number, i = float(_NUMBER_WORDS[two]), i + 2
-            continue
-        if tok in _NUMBER_WORDS:
-            number, i = float(_NUMBER_WORDS[tok]), i + 1
+        if tok in _ONE:
+            number, i = 1.0, i + 1
             continue
         if tok in _DURATION_UNITS:
             unit = _DURATION_UNITS[tok]
@@ -228,14 +240,14 @@ def iso_duration(words: str) -> str | None:
                 total[unit] += 0.5
                 i += 1
             continue
-        if tok == "half" and i + 1 < len(tokens) and tokens[i + 1] in ("a", "an"):
+        if tok == "half" and i + 1 < len(tokens) and tokens[i + 1] in _ONE:
             number, i = 0.5, i + 2
             continue
         i += 1
     if not found:
         return None
     seconds = total["H"] * 3600 + total["M"] * 60 + total["S"]
-    h, rest = divmod(int(round(seconds)), 3600)
+    h, rest = divmod(round(seconds), 3600)
     m, s = divmod(rest, 60)
     return "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "") + (f"{s}S" if s or not (h or m) else "")
 
@@ -252,7 +264,7 @@ class Matcher:
 
     @staticmethod
     def load(path: Path | None = None) -> Matcher:
-        """The committed model (skill-package/), or one built from content if it is missing."""
+        """The committed model (skill-package/)."""
         return Matcher(load_model(path))
 
     def readings(self, said: str) -> list[Match]:
@@ -318,14 +330,13 @@ class Matcher:
 
 
 def load_model(path: Path | None = None) -> dict[str, Any]:
-    """The interaction model's JSON: the committed file, else generated from content."""
+    """The committed interaction model's JSON (`acupressure build-model` writes it)."""
     path = path or MODEL_PATH
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    from skill.runtime.content import default_content
-    from skill.tools.model_builder import interaction_model
-
-    return interaction_model(default_content())
+    try:
+        model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} is missing: run `acupressure build-model`") from None
+    return model
 
 
 @cache

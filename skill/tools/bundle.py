@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from skill.runtime.content.loader import runtime_files
 from skill.runtime.manifest import MANIFEST_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -408,6 +409,10 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
     (out / "content").mkdir()
     for yaml_file in sorted((root / "content").glob("*.yaml")):
         shutil.copy2(yaml_file, out / "content" / yaml_file.name)
+    # The per-locale files the runtime loads (responses/, slots/); sentences and store are build-time only.
+    for name in runtime_files(root / "content"):
+        (out / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / "content" / name, out / "content" / name)
     manifest = root / "audio" / MANIFEST_NAME
     if manifest.is_file():  # the MP3s themselves are served from S3, not from the bundle
         (out / "audio").mkdir()

@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "build-model": ("skill.tools.model_builder", "run", "write skill-package/ from content"),
     "publish-audio": ("skill.tools.publish", "run", "upload changed audio to an S3 bucket"),
     "chat": ("skill.tools.chat", "run", "talk to the skill in a terminal"),
+    "artwork": ("skill.tools.artwork", "run", "draw the point pictures, skill icons and audio artwork as PNG"),
 }
 
 
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: run the skill in this process)")
     chat.add_argument("--user", default=None,
                       help="who is talking: progress is kept per user (default: your login name)")
+
+    artwork = sub.add_parser("artwork", help=COMMANDS["artwork"][2])
+    artwork.add_argument("--out", default="audio/art", help="output directory (default: audio/art/)")
     return parser
 
 

@@ -1,7 +1,10 @@
-"""Generate skill-package/ (skill.json and the en-US interaction model) from content and prompts.
+"""Generate skill-package/ (skill.json and an interaction model per locale) from the content.
 
-Slot values come from content (point, routine, complaint and region names and aliases, with spoken
-forms of their numbers); sample utterances and store text come from content/prompts.yaml.
+The intents and slot types come from content/intents.yaml (checked against the Python names in
+skill.runtime.handlers.intents); sample utterances are the sentence templates of
+content/sentences/<locale>/ expanded; slot values come from the content (point, routine, complaint
+and region names and aliases with spoken forms of their numbers; red flags) or from the slot lists
+in content/slots/<locale>.yaml; the store text from content/store/<locale>.yaml.
 """
 
 from __future__ import annotations
@@ -13,49 +16,40 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from skill.runtime.content import Content, default_content
-from skill.runtime.content.models import Position
+from skill.runtime.content import Content, ContentError, default_content
+from skill.runtime.content.loader import DEFAULT_LOCALE
+from skill.runtime.content.models import ComplaintTopic, Position, RegionTopic, SlotTypeSpec, ValueSource
+from skill.runtime.content.voice import Voice, load_voice
 from skill.runtime.engine import Preferences, default_routine
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
-from skill.runtime.handlers.reminders import REMINDERS_SCOPE, TimeOfDay
+from skill.runtime.handlers.reminders import REMINDERS_SCOPE
+from skill.runtime.text import normalize, spell_numbers
+from skill.simulator.nlu import PACKAGE_DIR, model_file
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_DIR = ROOT / "skill-package"
 SKILL_JSON = Path("skill.json")
-MODEL_JSON = Path("interactionModels/custom/en-US.json")
+MODEL_JSON = model_file(DEFAULT_LOCALE)
 INVOCATION_NAME = "acupressure coach"
-LOCALE = "en-US"
-UTTER_PREFIX = "utter_"
+# Alexa's limits on a custom interaction model (developer documentation): intents per model, and
+# characters in one slot value or synonym.
+MAX_INTENTS = 250
+MAX_SLOT_VALUE_CHARS = 140
 
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-          "nineteen"]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+class RegistryMismatch(ValueError):
+    """content/intents.yaml and skill.runtime.handlers.intents disagree."""
+
 # Leading words people add that the slot should not need ("the point behind my knee").
 _LEADING = ("the point ", "the ", "point ", "my ")
 
 
-def number_words(n: int) -> str:
-    """0..99 as spoken words ('54' -> 'fifty four'); larger numbers digit by digit."""
-    if n < 20:
-        return _UNITS[n]
-    if n < 100:
-        tens, unit = divmod(n, 10)
-        return _TENS[tens] + (f" {_UNITS[unit]}" if unit else "")
-    return " ".join(_UNITS[int(d)] for d in str(n))
-
-
 def clean(text: str) -> str:
-    """A slot value as Alexa accepts it: lower case letters, digits, apostrophes, single spaces."""
-    text = text.lower().replace("-", " ").replace("_", " ")
-    text = re.sub(r"([a-z])(\d)", r"\1 \2", text)
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return " ".join(text.split())
+    """A slot value as Alexa accepts it: lower-case words, letters apart from digits, single spaces."""
+    return normalize(text, split_digits=True)
 
 
 def spoken_forms(text: str, loose: bool = True) -> list[str]:
     """Numbers spelled out (the model takes no numerals); if loose, also without filler words."""
-    base = re.sub(r"\d+", lambda m: number_words(int(m.group())), clean(text))
+    base = spell_numbers(clean(text))
     if not base:
         return []
     forms = [base]
@@ -109,13 +103,13 @@ def point_values(content: Content) -> list[dict[str, Any]]:
     ])
 
 
-def routine_values(content: Content) -> list[dict[str, Any]]:
+def routine_values(content: Content, positions: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Routine names and aliases; position words ('lying down') name that position's default routine."""
     by_position: dict[str, list[str]] = {}
     for pos in (Position.SEATED, Position.LYING):
         r = default_routine(content.routines.values(), Preferences(position=pos))
         if r is not None:
-            by_position.setdefault(r.id, []).extend(_variants(content, f"slot_position_{pos.value}"))
+            by_position.setdefault(r.id, []).extend(positions.get(pos.value, []))
     values = []
     for r in content.routines.values():
         names = [r.id, *r.aliases, *by_position.get(r.id, [])]
@@ -128,20 +122,14 @@ def routine_values(content: Content) -> list[dict[str, Any]]:
 
 
 def complaint_values(content: Content) -> list[dict[str, Any]]:
-    topics = [*content.complaints.values(), *content.regions.values()]
+    topics: list[ComplaintTopic | RegionTopic] = [*content.complaints.values(), *content.regions.values()]
     return _unique_synonyms([slot_value(t.id.value, t.name, [t.id.value, *t.aliases]) for t in topics])
 
 
-def position_values(content: Content) -> list[dict[str, Any]]:
-    return [slot_value(pos.value, pos.value, _variants(content, f"slot_position_{pos.value}"), loose=False)
-            for pos in (Position.SEATED, Position.LYING)]
-
-
-def time_of_day_values(content: Content) -> list[dict[str, Any]]:
-    """Times a daily reminder can be set for, with the words people use for them."""
-    return _unique_synonyms([
-        slot_value(t.value, t.value.replace("_", " "), _variants(content, f"slot_time_{t.value}"), loose=False)
-        for t in TimeOfDay])
+def list_values(words: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """A slot list's values (id, and as name the id in words) with the words people use for them."""
+    return _unique_synonyms([slot_value(ident, ident.replace("_", " "), names, loose=False)
+                             for ident, names in words.items()])
 
 
 def red_flag_values(content: Content) -> list[dict[str, Any]]:
@@ -150,61 +138,102 @@ def red_flag_values(content: Content) -> list[dict[str, Any]]:
                              for f in content.safety.red_flags])
 
 
-# Intents whose samples are phrases from content/safety.yaml (what people say), not prompts.yaml.
-SAFETY_SAMPLES = {Intent.PREGNANT: "pregnancy_phrases", Intent.NOT_PREGNANT: "not_pregnant_phrases",
-                  Intent.PAIN: "pain_phrases"}
+def check_registry(voice: Voice) -> None:
+    """The Python intent, slot and slot type names are exactly the registry's; RegistryMismatch if not."""
+    problems = []
+    code = {i.value for i in Intent}
+    for name in sorted(set(voice.intents) - code):
+        problems.append(f"{name} is in content/intents.yaml but not in Intent")
+    for name in sorted(code - set(voice.intents)):
+        problems.append(f"{name} is in Intent but not in content/intents.yaml")
+    for intent in Intent:
+        spec = voice.intents.get(intent.value)
+        in_code = {s.value: t.value for s, t in INTENT_SLOTS.get(intent, {}).items()}
+        if spec is not None and spec.slots != in_code:
+            problems.append(f"{intent.value}: slots {spec.slots} in content/intents.yaml, {in_code} in INTENT_SLOTS")
+    types = {t.value for t in SlotType}
+    if types != set(voice.slot_types):
+        problems.append(f"slot types {sorted(voice.slot_types)} in content/intents.yaml, {sorted(types)} in SlotType")
+    if problems:
+        raise RegistryMismatch("; ".join(problems))
 
 
-def _variants(content: Content, key: str) -> list[str]:
-    value = content.prompts.get(key, [])
-    return [value] if isinstance(value, str) else list(value)
+def slot_type_values(content: Content, voice: Voice, spec: SlotTypeSpec, locale: str) -> list[dict[str, Any]]:
+    """A custom slot type's values, from where the registry says they come."""
+    lists = content.slot_lists[locale]
+    if spec.list_name is not None:
+        return list_values(lists[spec.list_name])
+    source = ValueSource(spec.values)
+    if source is ValueSource.POINTS:
+        return point_values(content)
+    if source is ValueSource.ROUTINES:
+        position = voice.slot_types[SlotType.POSITION.value].list_name
+        return routine_values(content, lists[position] if position else {})
+    if source is ValueSource.COMPLAINTS:
+        return complaint_values(content)
+    if source is ValueSource.RED_FLAGS:
+        return red_flag_values(content)
+    raise ValueError(f"no values for {spec.values!r}")
 
 
-def samples(content: Content, intent: Intent) -> list[str]:
-    """Sample utterances for an intent from the prompts (built-ins may have none of their own)."""
-    out = [" ".join(s.split()) for s in _variants(content, UTTER_PREFIX + intent.value)]
-    if intent in SAFETY_SAMPLES:
-        for phrase in getattr(content.safety, SAFETY_SAMPLES[intent]):
-            form = spoken_forms(phrase, loose=False)[0]
-            if form not in out:
-                out.append(form)
+def interaction_model(content: Content, locale: str = DEFAULT_LOCALE, voice: Voice | None = None) -> dict[str, Any]:
+    """A locale's interaction model."""
+    voice = voice or voice_of(content)
+    check_registry(voice)
+    intents = []
+    for name, spec in voice.intents.items():
+        entry: dict[str, Any] = {"name": name, "samples": voice.samples[locale][name]}
+        if spec.slots:
+            entry["slots"] = [{"name": s, "type": t} for s, t in spec.slots.items()]
+        intents.append(entry)
+    types = [{"name": name, "values": slot_type_values(content, voice, spec, locale)}
+             for name, spec in voice.slot_types.items() if spec.values != ValueSource.AMAZON.value]
+    model = {"interactionModel": {"languageModel": {
+        "invocationName": INVOCATION_NAME, "intents": intents, "types": types}}}
+    over = limits_exceeded(model)
+    if over:
+        raise ValueError(f"{locale} interaction model is over Alexa's limits: {'; '.join(over)}")
+    return model
+
+
+def limits_exceeded(model: dict[str, Any]) -> list[str]:
+    """What in a model is over Alexa's limits (sample utterances are checked as the templates expand)."""
+    lm = model["interactionModel"]["languageModel"]
+    out = []
+    if len(lm["intents"]) > MAX_INTENTS:
+        out.append(f"{len(lm['intents'])} intents (at most {MAX_INTENTS})")
+    for t in lm.get("types", []):
+        for v in t["values"]:
+            for w in [v["name"]["value"], *v["name"].get("synonyms", [])]:
+                if len(w) > MAX_SLOT_VALUE_CHARS:
+                    out.append(f"{t['name']}: {w[:40]!r}... longer than {MAX_SLOT_VALUE_CHARS} characters")
     return out
 
 
-def interaction_model(content: Content) -> dict[str, Any]:
-    """The en-US interaction model."""
-    intents = []
-    for intent in Intent:
-        entry: dict[str, Any] = {"name": intent.value, "samples": samples(content, intent)}
-        slots = INTENT_SLOTS.get(intent)
-        if slots:
-            entry["slots"] = [{"name": s.value, "type": t.value} for s, t in slots.items()]
-        intents.append(entry)
-    types = [
-        {"name": SlotType.POINT.value, "values": point_values(content)},
-        {"name": SlotType.ROUTINE.value, "values": routine_values(content)},
-        {"name": SlotType.COMPLAINT.value, "values": complaint_values(content)},
-        {"name": SlotType.POSITION.value, "values": position_values(content)},
-        {"name": SlotType.TIME_OF_DAY.value, "values": time_of_day_values(content)},
-        {"name": SlotType.RED_FLAG.value, "values": red_flag_values(content)},
-    ]
-    return {"interactionModel": {"languageModel": {
-        "invocationName": INVOCATION_NAME, "intents": intents, "types": types}}}
+_VOICES: dict[tuple[str, str], Voice] = {}
 
 
-def skill_manifest(content: Content) -> dict[str, Any]:
-    """skill.json: store listing from the prompts, the AudioPlayer interface, privacy answers."""
-    p = content.prompts
+def voice_of(content: Content) -> Voice:
+    """The voice data beside this content, loaded once per content version."""
+    key = (str(content.directory), content.version)
+    if key not in _VOICES:
+        _VOICES[key] = load_voice(content)
+    return _VOICES[key]
+
+
+def skill_manifest(content: Content, voice: Voice | None = None) -> dict[str, Any]:
+    """skill.json: store listing per locale, the AudioPlayer interface, privacy answers."""
+    voice = voice or voice_of(content)
     return {"manifest": {
         "manifestVersion": "1.0",
         "publishingInformation": {
-            "locales": {LOCALE: {
-                "name": p["store_name"],
-                "summary": p["store_summary"],
-                "description": p["store_description"],
-                "examplePhrases": _variants(content, "store_examples")[:3],
-                "keywords": _variants(content, "store_keywords"),
-            }},
+            "locales": {locale: {
+                "name": store.name,
+                "summary": store.summary,
+                "description": store.description,
+                "examplePhrases": store.examples,
+                "keywords": store.keywords,
+            } for locale, store in ((loc, voice.stores[loc]) for loc in voice.locales)},
             "isAvailableWorldwide": False,
             "distributionCountries": ["US"],
             "category": "HEALTH_AND_FITNESS",
@@ -221,7 +250,7 @@ def skill_manifest(content: Content) -> dict[str, Any]:
             "isChildDirected": False,
             "isExportCompliant": True,
             "containsAds": False,
-            "locales": {LOCALE: {}},
+            "locales": {locale: {} for locale in voice.locales},
         },
     }}
 
@@ -230,7 +259,11 @@ def render(content: Content) -> dict[Path, str]:
     """Every generated file, relative to skill-package/, as text."""
     def dump(data: Any) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return {SKILL_JSON: dump(skill_manifest(content)), MODEL_JSON: dump(interaction_model(content))}
+    voice = voice_of(content)
+    files = {SKILL_JSON: dump(skill_manifest(content, voice))}
+    for locale in voice.locales:
+        files[model_file(locale)] = dump(interaction_model(content, locale, voice))
+    return files
 
 
 def stale_files(content: Content, package_dir: Path | None = None) -> list[Path]:
@@ -247,6 +280,11 @@ def stale_files(content: Content, package_dir: Path | None = None) -> list[Path]
 def run(args: Any) -> int:
     """`acupressure build-model [--check]`."""
     content = default_content()
+    try:
+        voice_of(content)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if getattr(args, "check", False):
         stale = stale_files(content)
         for rel in stale:

@@ -1,9 +1,15 @@
-"""Load `content/*.yaml`, validate it, and report errors with file, line and field."""
+"""Load `content/*.yaml`, validate it, and report errors with file, line and field.
+
+What the running skill needs: points, techniques, routines, scripts, safety (with its lexicon),
+tips, and per locale its responses and slot lists. The voice data the model builder reads (intents
+registry, sentence templates, store listing) is loaded by skill.runtime.content.voice.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,24 +24,33 @@ from skill.runtime.content.models import (
     SEED_FILES,
     CautionKind,
     ComplaintTopic,
+    LocaleFacts,
+    LocaleFile,
+    LocalesFile,
     Meridian,
     Point,
     PointsFile,
-    PromptsFile,
     RegionTopic,
+    ResponsesFile,
     Routine,
     RoutinesFile,
     Safety,
     SafetyFile,
+    SafetyLexicon,
+    SafetyLexiconFile,
+    SlotListsFile,
     Technique,
     TechniquesFile,
     Tip,
     TipsFile,
 )
+from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
+# The locale whose responses the skill speaks by default (and the one every other locale must match).
+DEFAULT_LOCALE = "en-US"
 
 FILES: dict[str, type[BaseModel]] = {
     "points.yaml": PointsFile,
@@ -44,8 +59,17 @@ FILES: dict[str, type[BaseModel]] = {
     "scripts.yaml": RoutinesFile,
     "safety.yaml": SafetyFile,
     "tips.yaml": TipsFile,
-    "prompts.yaml": PromptsFile,
+    "safety_lexicon.yaml": SafetyLexiconFile,
+    "locales.yaml": LocalesFile,
 }
+# One file per locale in each of these folders (responses/en-US.yaml ...); the default locale is required.
+LOCALE_FILES: dict[str, type[LocaleFile]] = {
+    "responses": ResponsesFile,
+    "slots": SlotListsFile,
+}
+# Handlers read slot list words as `slot_<list>_<value id>` through the prompts API, as before the
+# lists had their own file.
+SLOT_PROMPT_PREFIX = "slot_"
 
 Path_ = tuple[str | int, ...]
 # libyaml's C parser when the wheel has it: the pure-Python one dominates cold start (~1 s).
@@ -86,7 +110,10 @@ class Content:
     routines: dict[str, Routine]
     safety: Safety
     tips: list[Tip]
-    prompts: dict[str, str | list[str]]
+    prompts: dict[str, str | list[str]]  # the default locale's responses, and its slot lists as slot_<list>_<id>
+    responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording
+    slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words
+    locales: dict[str, LocaleFacts]  # locale -> emergency number and words for care
     version: str
     directory: Path
     index: AliasIndex = field(repr=False)
@@ -120,13 +147,13 @@ def _line_map(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[t
         for key, value in node.value:
             k = key.value
             if k in seen:
-                dupes.append((path + (k,), key.start_mark.line + 1))
+                dupes.append(((*path, k), key.start_mark.line + 1))
             seen.add(k)
-            _line_map(value, path + (k,), out, dupes)
-            out[path + (k,)] = key.start_mark.line + 1
+            _line_map(value, (*path, k), out, dupes)
+            out[(*path, k)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, path + (i,), out, dupes)
+            _line_map(item, (*path, i), out, dupes)
 
 
 def _field_name(path: Path_) -> str:
@@ -138,7 +165,7 @@ def _field_name(path: Path_) -> str:
 
 
 @dataclass
-class _Parsed:
+class ParsedFile:
     name: str
     data: Any
     lines: dict[Path_, int]
@@ -154,7 +181,7 @@ class _Parsed:
         return Problem(self.name, self.line(path), _field_name(path), message)
 
 
-def _parse(directory: Path, name: str, problems: list[Problem]) -> _Parsed | None:
+def read_yaml(directory: Path, name: str, problems: list[Problem]) -> ParsedFile | None:
     """Read one YAML file with its line map; record syntax errors as problems."""
     path = directory / name
     rel = f"content/{name}"
@@ -178,13 +205,13 @@ def _parse(directory: Path, name: str, problems: list[Problem]) -> _Parsed | Non
     dupes: list[tuple[Path_, int]] = []
     if node is not None:
         _line_map(node, (), lines, dupes)
-    parsed = _Parsed(rel, data, lines)
+    parsed = ParsedFile(rel, data, lines)
     for dpath, dline in dupes:
         problems.append(Problem(rel, dline, _field_name(dpath), "duplicate key"))
     return parsed
 
 
-def _validate(parsed: _Parsed, model: type[M], problems: list[Problem]) -> M | None:
+def validate_file(parsed: ParsedFile, model: type[M], problems: list[Problem]) -> M | None:
     """Validate parsed data against its model; map pydantic errors to file lines."""
     try:
         return model.model_validate(parsed.data if parsed.data is not None else {})
@@ -195,14 +222,14 @@ def _validate(parsed: _Parsed, model: type[M], problems: list[Problem]) -> M | N
         return None
 
 
-def _cross_check(parsed: dict[str, _Parsed], models: dict[str, Any], problems: list[Problem]) -> None:
+def _cross_check(parsed: dict[str, ParsedFile], models: dict[str, Any], problems: list[Problem]) -> None:
     """Checks that span files: references, uniqueness, cautions, sources."""
     pts: PointsFile = models["points.yaml"]
     techs: TechniquesFile = models["techniques.yaml"]
     pfile, tfile = parsed["points.yaml"], parsed["techniques.yaml"]
     allowed_sources = set(SEED_FILES) | set(EXTERNAL_REFERENCES)
 
-    def unique(items: list[Any], where: _Parsed, prefix: Path_, label: str) -> set[str]:
+    def unique(items: list[Any], where: ParsedFile, prefix: Path_, label: str) -> set[str]:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
@@ -282,18 +309,153 @@ def _cross_check(parsed: dict[str, _Parsed], models: dict[str, Any], problems: l
                 problems.append(tfile.problem(("techniques", i, "sources", k), f"unknown source {src!r}"))
     tips: TipsFile = models["tips.yaml"]
     unique(tips.tips, parsed["tips.yaml"], ("tips",), "tip")
-    for i, t in enumerate(tips.tips):
-        for k, src in enumerate(t.sources):
+    for i, tip in enumerate(tips.tips):
+        for k, src in enumerate(tip.sources):
             if src not in allowed_sources:
                 problems.append(parsed["tips.yaml"].problem(("tips", i, "sources", k), f"unknown source {src!r}"))
     safety: SafetyFile = models["safety.yaml"]
     unique(safety.safety.red_flags, parsed["safety.yaml"], ("safety", "red_flags"), "red flag")
+    _check_lexicon(parsed, models, problems)
+
+
+def _check_lexicon(parsed: dict[str, ParsedFile], models: dict[str, Any], problems: list[Problem]) -> None:
+    """Every red flag has patterns and every pattern names a red flag; every template compiles."""
+    lexicon: SafetyLexicon = models["safety_lexicon.yaml"].lexicon
+    lfile, sfile = parsed["safety_lexicon.yaml"], parsed["safety.yaml"]
+    safety: Safety = models["safety.yaml"].safety
+    if safety.lexicon is not None:
+        problems.append(sfile.problem(("safety", "lexicon"), "the lexicon lives in safety_lexicon.yaml"))
+    flag_ids = [f.id for f in safety.red_flags]
+    for fid in lexicon.red_flags:
+        if fid not in flag_ids:
+            problems.append(lfile.problem(("lexicon", "red_flags", fid),
+                                          f"unknown red flag {fid!r} (safety.yaml has {', '.join(flag_ids)})"))
+    for i, fid in enumerate(flag_ids):
+        if fid not in lexicon.red_flags:
+            problems.append(sfile.problem(("safety", "red_flags", i, "id"),
+                                          f"red flag {fid!r} has no patterns in safety_lexicon.yaml"))
+    lists = {name: [value] if isinstance(value, str) else value for name, value in lexicon.lists.items()}
+    broken = False
+    for name, items in lists.items():
+        for j, item in enumerate(items):
+            unknown = sorted(refs(parse(item)) - set(lists))
+            if unknown:
+                at: Path_ = ("lexicon", "lists", name) if isinstance(lexicon.lists[name], str) else \
+                    ("lexicon", "lists", name, j)
+                problems.append(lfile.problem(at, f"unknown list {', '.join(f'<{u}>' for u in unknown)}"))
+                broken = True
+    if broken:
+        return
+    try:
+        grammar = Grammar.build(lexicon.lists)
+    except TemplateError as exc:
+        problems.append(lfile.problem(("lexicon", "lists", *([exc.rule] if exc.rule else [])), str(exc)))
+        return
+    templates: list[tuple[Path_, str]] = []
+    flag_path: Path_ = ("lexicon", "red_flags")
+    for fid, spec in lexicon.red_flags.items():
+        for part in ("patterns", "ignore", "unless"):
+            templates += [((*flag_path, fid, part, j), t) for j, t in enumerate(getattr(spec, part))]
+    for part in ("pregnant", "not_pregnant", "pain"):
+        templates += [(("lexicon", part, j), t) for j, t in enumerate(getattr(lexicon, part))]
+    for where, template in templates:
+        try:
+            grammar.pattern(template)  # compiled by the screening when first needed
+        except TemplateError as exc:
+            problems.append(lfile.problem(where, str(exc)))
+
+
+def _placeholders(text: str) -> set[str]:
+    """The {names} a response fills in; ValueError if its braces are malformed."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], problems: list[Problem]) -> None:
+    """Each locale's responses and slot lists match the default locale's; placeholders agree."""
+    responses = files["responses"]
+    default_keys: dict[str, set[str]] = {}
+    for locale, (where, model) in responses.items():
+        rf: ResponsesFile = model
+        for key, value in rf.responses.items():
+            if key.startswith(SLOT_PROMPT_PREFIX):
+                problems.append(where.problem(("responses", key), f"keys starting {SLOT_PROMPT_PREFIX!r} are "
+                                                                  "slot lists (content/slots/)"))
+            seen: set[str] | None = None
+            for j, text in enumerate([value] if isinstance(value, str) else value):
+                path: Path_ = ("responses", key) if isinstance(value, str) else ("responses", key, j)
+                try:
+                    names = _placeholders(text)
+                except ValueError as exc:
+                    problems.append(where.problem(path, f"malformed placeholder: {exc}"))
+                    continue
+                if seen is not None and names != seen:
+                    problems.append(where.problem(path, f"variants differ in placeholders: {sorted(names)} "
+                                                        f"vs {sorted(seen)}"))
+                seen = names if seen is None else seen
+            if locale == DEFAULT_LOCALE and seen is not None:
+                default_keys[key] = seen
+    for locale, (where, model) in responses.items():
+        if locale == DEFAULT_LOCALE:
+            continue
+        keys = set(model.responses)
+        for key in sorted(set(default_keys) - keys):
+            problems.append(where.problem(("responses",), f"missing {key!r} (in {DEFAULT_LOCALE})"))
+        for key in sorted(keys - set(default_keys)):
+            problems.append(where.problem(("responses", key), f"not in {DEFAULT_LOCALE}"))
+    default_lists = files["slots"].get(DEFAULT_LOCALE)
+    for locale, (where, model) in files["slots"].items():
+        sl: SlotListsFile = model
+        for name, values in sl.lists.items():
+            owner: dict[str, str] = {}
+            for ident, words in values.items():
+                for j, word in enumerate(words):
+                    key = " ".join(word.lower().split())
+                    if owner.setdefault(key, ident) != ident:
+                        problems.append(where.problem(("lists", name, ident, j),
+                                                      f"{word!r} also names {owner[key]!r}"))
+        if default_lists is not None and locale != DEFAULT_LOCALE:
+            want = {n: set(v) for n, v in default_lists[1].lists.items()}
+            have = {n: set(v) for n, v in sl.lists.items()}
+            if want != have:
+                problems.append(where.problem(("lists",), f"lists and values differ from {DEFAULT_LOCALE}: "
+                                                          f"{have} vs {want}"))
+
+
+def _load_locale_files(directory: Path, problems: list[Problem]) -> dict[str, dict[str, tuple[ParsedFile, Any]]]:
+    """folder -> locale -> (parsed file, validated model), for responses/ and slots/."""
+    out: dict[str, dict[str, tuple[ParsedFile, Any]]] = {}
+    for folder, model in LOCALE_FILES.items():
+        out[folder] = {}
+        names = sorted(p.name for p in (directory / folder).glob("*.yaml"))
+        if f"{DEFAULT_LOCALE}.yaml" not in names:
+            names.insert(0, f"{DEFAULT_LOCALE}.yaml")  # reported missing by _parse
+        for name in names:
+            parsed = read_yaml(directory, f"{folder}/{name}", problems)
+            if parsed is None:
+                continue
+            m = validate_file(parsed, model, problems)
+            if m is None:
+                continue
+            locale = name.removesuffix(".yaml")
+            if m.language != locale:
+                problems.append(parsed.problem(("language",), f"says {m.language!r} in a file named {name}"))
+                continue
+            out[folder][locale] = (parsed, m)
+    return out
+
+
+def runtime_files(directory: Path) -> list[str]:
+    """Every file the running skill loads, relative to the content directory."""
+    names = list(FILES)
+    for folder in LOCALE_FILES:
+        names += [f"{folder}/{p.name}" for p in sorted((directory / folder).glob("*.yaml"))]
+    return names
 
 
 def _version(directory: Path) -> str:
     """Short hash of all content files: changes whenever any wording changes."""
     h = hashlib.sha256()
-    for name in sorted(FILES):
+    for name in sorted(runtime_files(directory)):
         path = directory / name
         h.update(name.encode())
         if path.exists():
@@ -305,24 +467,29 @@ def load(directory: Path | str | None = None) -> Content:
     """Load and validate every content file; raise ContentError listing all problems."""
     directory = Path(directory or os.environ.get(CONTENT_DIR_ENV) or DEFAULT_CONTENT_DIR)
     problems: list[Problem] = []
-    parsed: dict[str, _Parsed] = {}
+    parsed: dict[str, ParsedFile] = {}
     models: dict[str, Any] = {}
     for name, model in FILES.items():
-        p = _parse(directory, name, problems)
+        p = read_yaml(directory, name, problems)
         if p is None:
             continue
         parsed[name] = p
-        m = _validate(p, model, problems)
+        m = validate_file(p, model, problems)
         if m is not None:
             models[name] = m
+    locale_files = _load_locale_files(directory, problems)
     if problems:
         raise ContentError(problems)
     _cross_check(parsed, models, problems)
+    _check_locales(locale_files, problems)
     if problems:
         raise ContentError(problems)
 
     pts: PointsFile = models["points.yaml"]
     routines = [*models["routines.yaml"].routines, *models["scripts.yaml"].routines]
+    responses = {loc: dict(m.responses) for loc, (_, m) in locale_files["responses"].items()}
+    slot_lists = {loc: {n: dict(v) for n, v in m.lists.items()} for loc, (_, m) in locale_files["slots"].items()}
+    safety = models["safety.yaml"].safety.model_copy(update={"lexicon": models["safety_lexicon.yaml"].lexicon})
     return Content(
         points={p.id: p for p in pts.points},
         meridians=pts.meridians,
@@ -330,13 +497,26 @@ def load(directory: Path | str | None = None) -> Content:
         regions={r.id.value: r for r in pts.regions},
         techniques={t.id: t for t in models["techniques.yaml"].techniques},
         routines={r.id: r for r in routines},
-        safety=models["safety.yaml"].safety,
+        safety=safety,
         tips=models["tips.yaml"].tips,
-        prompts=models["prompts.yaml"].prompts,
+        prompts=prompt_table(responses[DEFAULT_LOCALE], slot_lists[DEFAULT_LOCALE]),
+        responses=responses,
+        slot_lists=slot_lists,
+        locales=dict(models["locales.yaml"].locales),
         version=_version(directory),
         directory=directory,
         index=build_index(pts, routines),
     )
+
+
+def prompt_table(responses: dict[str, str | list[str]],
+                 slot_lists: dict[str, dict[str, list[str]]]) -> dict[str, str | list[str]]:
+    """What the prompts API serves: responses, and each slot list's words as `slot_<list>_<id>`."""
+    table = dict(responses)
+    for name, values in slot_lists.items():
+        for ident, words in values.items():
+            table[f"{SLOT_PROMPT_PREFIX}{name}_{ident}"] = list(words)
+    return table
 
 
 @lru_cache(maxsize=1)

@@ -9,51 +9,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from skill.runtime.text import normalize as text_normalize
+from skill.runtime.text import words_to_numbers
+
 if TYPE_CHECKING:
     from skill.runtime.content.models import Meridian, PointsFile, Routine
 
-_UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19,
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-         "seventy": 70, "eighty": 80, "ninety": 90}
-
 # Words that carry no meaning when naming a point or routine ("the point behind my knee").
-_FILLER = frozenset(
-    ["the", "a", "an", "my", "me", "your", "this", "that", "of", "on", "in", "at", "for", "to", "please", "point", "points", "spot", "acupressure", "acupuncture", "number", "no", "pressure", "called", "named", "known", "as", "is"]
-)
+_FILLER = frozenset([
+    "the", "a", "an", "my", "me", "your", "this", "that", "of", "on", "in", "at", "for", "to", "please",
+    "point", "points", "spot", "acupressure", "acupuncture", "number", "no", "pressure", "called", "named",
+    "known", "as", "is",
+])
 
 
-def _split_alnum(text: str) -> list[str]:
-    """Lower-case tokens; letters and digits split apart ('bl23' -> 'bl', '23')."""
-    text = text.lower().replace("'s", "")
-    text = re.sub(r"([a-z])(\d)", r"\1 \2", text)
-    text = re.sub(r"(\d)([a-z])", r"\1 \2", text)
-    return re.findall(r"[a-z]+|\d+", text)
-
-
-def _numbers(tokens: list[str]) -> list[str]:
-    """Turn number words into digits: 'fifty four' -> '54', 'twenty-three' -> '23'."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if t in _TENS:
-            value = _TENS[t]
-            if i + 1 < len(tokens) and tokens[i + 1] in _UNITS and 0 < _UNITS[tokens[i + 1]] < 10:
-                value += _UNITS[tokens[i + 1]]
-                i += 1
-            out.append(str(value))
-        elif t in _UNITS and t not in ("oh",):
-            out.append(str(_UNITS[t]))
-        else:
-            out.append(t)
-        i += 1
-    return out
+def _tokens(text: str) -> list[str]:
+    """Lower-case words and numbers; letters and digits apart ('bl23' -> 'bl', '23'), "'s" dropped."""
+    return re.findall(r"[a-z]+|\d+", text_normalize(text, split_digits=True).replace("'s", ""))
 
 
 def _meridian_table(meridians: Iterable[Meridian]) -> list[tuple[list[str], str]]:
@@ -67,14 +39,14 @@ def _table(meridians: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[lis
     table = []
     for code, names in meridians:
         for name in (code, *names):
-            table.append((_split_alnum(name), code.lower()))
+            table.append((_tokens(name), code.lower()))
     table.sort(key=lambda e: -len(e[0]))
     return table
 
 
 def normalize(text: str, meridians: Iterable[Meridian] = ()) -> str:
     """Canonical form of a spoken or written name: 'Bladder fifty-four' -> 'bl54'."""
-    tokens = [t for t in _numbers(_split_alnum(text)) if t not in _FILLER]
+    tokens = [t for t in words_to_numbers(_tokens(text), ordinals=True) if t not in _FILLER]
     table = _meridian_table(meridians)
     out: list[str] = []
     i = 0

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from skill.runtime.templates import TemplateError, parse
 
 # Hold time bounds (seconds) a user may choose; one minute is the default (sources).
 HOLD_MIN_S = 30
@@ -168,7 +171,7 @@ class Step(Strict):
 
     @field_validator("pause_s")
     @classmethod
-    def _not_both(cls, v: int | None, info) -> int | None:
+    def _not_both(cls, v: int | None, info: ValidationInfo) -> int | None:
         if v is not None and info.data.get("hold"):
             raise ValueError("a step has either hold: true or pause_s, not both")
         return v
@@ -200,6 +203,43 @@ class RedFlag(Strict):
     sources: list[str] = Field(min_length=1)
 
 
+def _parses(template: str) -> str:
+    """A sentence template whose brackets match (its <rules> are checked with the file)."""
+    try:
+        parse(template)
+    except TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    return template
+
+
+Template = Annotated[str, Field(min_length=1), AfterValidator(_parses)]
+
+
+class FlagPatterns(Strict):
+    """How the screening spots one red flag in words nobody wrote down."""
+
+    patterns: list[Template] = Field(min_length=1, description="any of these means the flag")
+    ignore: list[Template] = Field(default_factory=list, description="removed from the text first")
+    unless: list[Template] = Field(default_factory=list, description="present: not this flag")
+
+
+class SafetyLexicon(Strict):
+    """Word lists and patterns the safety screening listens for (`content/safety_lexicon.yaml`)."""
+
+    point_words: list[str] = Field(min_length=1, description="a point name when a number follows")
+    lists: dict[str, Template | list[Template]] = Field(default_factory=dict)
+    red_flags: dict[str, FlagPatterns] = Field(min_length=1, description="by red flag id, in priority order")
+    pregnant: list[Template] = Field(min_length=1)
+    not_pregnant: list[Template] = Field(min_length=1)
+    pain: list[Template] = Field(min_length=1)
+
+
+class SafetyLexiconFile(Strict):
+    """`content/safety_lexicon.yaml`."""
+
+    lexicon: SafetyLexicon
+
+
 class Safety(Strict):
     """Disclaimer, pregnancy, red flags and when to see a practitioner."""
 
@@ -215,10 +255,8 @@ class Safety(Strict):
     pressure_guidance: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     notes: str | None = None
-    # Things people say, for sample utterances (optional, so older content still loads).
-    pregnancy_phrases: list[str] = Field(default_factory=list)
-    not_pregnant_phrases: list[str] = Field(default_factory=list)
-    pain_phrases: list[str] = Field(default_factory=list)
+    # Set by the loader from safety_lexicon.yaml (the screening needs both); never written in safety.yaml.
+    lexicon: SafetyLexicon | None = None
 
 
 class TipCategory(StrEnum):
@@ -294,7 +332,125 @@ class TipsFile(Strict):
     tips: list[Tip] = Field(min_length=1)
 
 
-class PromptsFile(Strict):
-    """`content/prompts.yaml`: the skill's own conversational wording, by key."""
+# ---- voice data: responses, slot lists, store listing, intents registry, sentence templates
 
-    prompts: dict[str, str | list[str]]
+LOCALE = r"^[a-z]{2}-[A-Z]{2}$"
+KEY = r"^[a-z][a-z0-9_]*$"
+ResponseKey = Annotated[str, Field(pattern=KEY)]
+Words = Annotated[str, Field(min_length=1)]
+
+
+class LocaleFile(Strict):
+    """A file for one locale; its `language` must match the file's name."""
+
+    language: str = Field(pattern=LOCALE)
+
+
+class LocaleFacts(Strict):
+    """What a locale fills into replies: its emergency number and its words for care."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    emergency_number: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
+    emergency_department: Words
+    urgent_care: Words
+    doctor: Words
+
+
+class LocalesFile(Strict):
+    """`content/locales.yaml`: per locale, the facts replies fill in ({emergency_number} ...)."""
+
+    locales: dict[Annotated[str, Field(pattern=r"^[a-z]{2}-[A-Z]{2}$")], LocaleFacts] = Field(min_length=1)
+
+
+class ResponsesFile(LocaleFile):
+    """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key."""
+
+    responses: dict[ResponseKey, Words | Annotated[list[Words], Field(min_length=1)]] = Field(min_length=1)
+
+
+class SlotListsFile(LocaleFile):
+    """`content/slots/<locale>.yaml`: slot values not taken from other content, with their words."""
+
+    lists: dict[ResponseKey, dict[ResponseKey, Annotated[list[Words], Field(min_length=1)]]]
+
+
+class StoreListing(Strict):
+    """The skill store's text for one locale (skill.json publishingInformation)."""
+
+    name: str = Field(min_length=2, max_length=50)
+    summary: str = Field(min_length=1, max_length=160)
+    description: str = Field(min_length=1, max_length=4000)
+    examples: list[Annotated[str, Field(pattern=r"^Alexa, ")]] = Field(min_length=1, max_length=3)
+    keywords: list[Words] = Field(default_factory=list)
+
+
+class StoreFile(LocaleFile):
+    """`content/store/<locale>.yaml`."""
+
+    store: StoreListing
+
+
+class ValueSource(StrEnum):
+    """Where a slot type's values come from (besides `lists.<name>` in slots/<locale>.yaml)."""
+
+    POINTS = "points"
+    ROUTINES = "routines"
+    COMPLAINTS = "complaints"
+    RED_FLAGS = "red_flags"
+    AMAZON = "amazon"
+
+
+LIST_PREFIX = "lists."
+
+
+class SlotTypeSpec(Strict):
+    """A slot type of the interaction model."""
+
+    description: str = Field(min_length=1)
+    values: str = Field(pattern=r"^(points|routines|complaints|red_flags|amazon|lists\.[a-z][a-z0-9_]*)$",
+                        description="where the values come from")
+
+    @property
+    def list_name(self) -> str | None:
+        """The slot list in slots/<locale>.yaml, if the values come from one."""
+        return self.values.removeprefix(LIST_PREFIX) if self.values.startswith(LIST_PREFIX) else None
+
+
+NAME = r"^(AMAZON\.)?[A-Za-z][A-Za-z0-9_]*$"
+
+
+class IntentSpec(Strict):
+    """An intent: what it is for and its slots (slot name -> slot type)."""
+
+    description: str = Field(min_length=1)
+    slots: dict[Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+
+    @staticmethod
+    def is_builtin(name: str) -> bool:
+        """Amazon's own intents come with Amazon's own sentences."""
+        return name.startswith("AMAZON.")
+
+
+class IntentsFile(Strict):
+    """`content/intents.yaml`: the intents registry."""
+
+    slot_types: dict[Annotated[str, Field(pattern=NAME)], SlotTypeSpec] = Field(min_length=1)
+    intents: dict[Annotated[str, Field(pattern=NAME)], IntentSpec] = Field(min_length=1)
+
+
+class IntentSentences(Strict):
+    """One intent's sentence templates in one locale."""
+
+    sentences: list[Template] = Field(min_length=1)
+
+
+class SentencesFile(LocaleFile):
+    """`content/sentences/<locale>/<topic>.yaml`: sentence templates by intent."""
+
+    intents: dict[str, IntentSentences] = Field(min_length=1)
+
+
+class CommonSentencesFile(LocaleFile):
+    """`content/sentences/<locale>/_common.yaml`: expansion rules the templates share as <name>."""
+
+    expansion_rules: dict[ResponseKey, Template | list[Template]] = Field(default_factory=dict)

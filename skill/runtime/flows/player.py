@@ -19,7 +19,7 @@ from skill.runtime.engine import Delivery, Move, RoutineState, Status
 from skill.runtime.errors import AudioUnavailable, NoRoutineInProgress
 from skill.runtime.flows.closing import close_later, close_routine
 from skill.runtime.flows.stepping import continue_routine, routine_of
-from skill.runtime.flows.turn import Deps, ongoing, profile, request_type, set_profile
+from skill.runtime.flows.turn import SPEAKABLE, Deps, ongoing, profile, request_type, set_profile
 from skill.runtime.persistence import Profile
 from skill.runtime.speech import Speech
 from skill.runtime.streams import (
@@ -34,9 +34,6 @@ from skill.runtime.streams import (
 )
 
 log = logging.getLogger(__name__)
-
-# Requests that open (or belong to) a spoken session; a Play directive then ends it.
-SESSION_REQUESTS = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ def play_step(deps: Deps, hi: HandlerInput, prof: Profile, routine: Routine, sta
     rb = hi.response_builder
     rb.add_directive(play_directive(url=stream_url(deps.audio_base_url, entry), token=token.encode(),
                                     offset_ms=offset_ms, title=routine.name, subtitle=plan.step.title))
-    if request_type(hi) in SESSION_REQUESTS:
+    if request_type(hi) in SPEAKABLE:
         if speech:
             rb.speak(speech.ssml())
         rb.set_should_end_session(True)

@@ -58,6 +58,11 @@ class Deps:
         return Speech().text(self.prompts.say(key, **fields))
 
 
+# The only requests that may be answered with speech: a session is open. AudioPlayer,
+# PlaybackController, system events, SessionEnded and CanFulfillIntentRequest get no speech.
+SPEAKABLE = ("LaunchRequest", "IntentRequest", "Connections.Response")
+
+
 def request_type(hi: HandlerInput) -> str | None:
     """The request's type ('IntentRequest', 'AudioPlayer.PlaybackStarted'...), None if malformed."""
     kind = getattr(getattr(hi.request_envelope, "request", None), "object_type", None)

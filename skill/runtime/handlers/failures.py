@@ -9,14 +9,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.errors import NoRoutineInProgress, SkillError, StorageError
-from skill.runtime.flows.turn import Deps, reply, request_type, silent
+from skill.runtime.flows.turn import SPEAKABLE, Deps, reply, request_type, silent
 from skill.runtime.handlers.interceptors import storage_failed
 from skill.runtime.speech import Speech, echo
 
 log = logging.getLogger(__name__)
 
-# Only these requests may carry speech; AudioPlayer/system events and SessionEnded must not.
-SPEAKABLE = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 
 class SkillErrorHandler(AbstractExceptionHandler):

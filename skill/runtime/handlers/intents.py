@@ -1,4 +1,8 @@
-"""Intent, slot and slot-type names shared by the handlers and the interaction-model builder."""
+"""Intent, slot and slot-type names the handlers use.
+
+They name exactly what content/intents.yaml (the intents registry) holds: the model builder refuses
+to build, and tests/test_content_voice.py fails, when an intent, slot or type is in one and not the other.
+"""
 
 from __future__ import annotations
 
