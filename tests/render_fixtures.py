@@ -122,6 +122,15 @@ TINY = {
           not_pregnant: [not pregnant]
           pain: [(hurts|sore)]
     """,
+    "locales.yaml": """
+        locales:
+          en-US:
+            country: US
+            emergency_number: "911"
+            emergency_department: the emergency room
+            urgent_care: urgent care
+            doctor: your doctor
+    """,
     "responses/en-US.yaml": """
         language: en-US
         responses:
