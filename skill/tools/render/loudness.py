@@ -25,7 +25,7 @@ def _silent_runs(x: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     """[start, end) of every run of near-silent samples at least min_len long."""
     quiet = np.abs(x) < SILENT
     edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
-    return [(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_len]
+    return [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_len]
 
 
 def squeeze_silence(samples: np.ndarray, rate: int) -> np.ndarray:
