@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -45,6 +46,9 @@ class Report:
     synth_s: float = 0.0      # the engine's own synthesis time, summed over workers
     total_s: float = 0.0
     bytes: int = 0
+    # Wall-clock per phase (plan, synthesise, assemble, commit) and worker seconds per assembly step.
+    wall: dict[str, float] = field(default_factory=dict)
+    work: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (f"{len(self.rendered)} of {self.files} files rendered, {self.synthesized} lines synthesised "
@@ -137,7 +141,9 @@ def _speech(item: Item, engine_id: str) -> dict:
             with np.load(_line_path(text, pace, engine_id)) as z:
                 clip = z["samples"].astype(np.float64)
             # Lines arrive at the target already, so a file needs one gain and rarely a limiter.
-            memo[text, pace] = loudness.normalize(clip, RENDER_RATE, settings.target_lufs,
+            # Aimed where most files are encoded (Alexa's format), ahead of that encoder's loss.
+            memo[text, pace] = loudness.normalize(clip, RENDER_RATE,
+                                                  settings.target_lufs + settings.alexa.encoder_loss_lu,
                                                   settings.limiter_ceiling_dbtp)
         speech[text] = memo[text, pace]
     return speech
@@ -148,6 +154,7 @@ class Encoded:
     """A cut signal encoded once, with what its decoded stream measured."""
 
     data: bytes
+    decoded: object  # np.ndarray of the decoded stream, where the splicer checks for exact silence
     lufs: float
     true_peak: float
 
@@ -161,29 +168,50 @@ def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
     from skill.tools.render import loudness, mp3
 
     rate = RENDER_RATE
-    lufs0 = loudness.integrated_lufs(x, rate)
-    gain = settings.target_lufs - lufs0 + fmt.encoder_loss_lu
+    aim = settings.target_lufs + fmt.encoder_loss_lu
     ceiling = settings.limiter_ceiling_dbtp
     tp_ok = settings.true_peak_max_dbtp - 0.1
-    for _attempt in range(3):
-        y = loudness.limit(x * 10.0 ** (gain / 20.0), rate, ceiling)
-        data = mp3.encode(y, rate, fmt.bitrate_kbps)
-        decoded, _ = mp3.decode(data)   # what listeners get, measured with the real meter
-        tp = loudness.true_peak_dbtp(decoded)
-        lufs = loudness.integrated_lufs(decoded, rate)
+    y = x
+    for attempt in range(3):
+        if attempt:
+            _W["work"]["retries"] = _W["work"].get("retries", 0.0) + 1
+        with _timed("loudness in PCM"):
+            y = loudness.normalize(y, rate, aim, ceiling)
+        with _timed("encode"):
+            data = mp3.encode(y, rate, fmt.bitrate_kbps)
+        with _timed("decode and measure"):
+            decoded, _ = mp3.decode(data)   # what listeners get, measured with the real meter
+            tp = loudness.true_peak_dbtp(decoded)
+            lufs = loudness.integrated_lufs(decoded, rate)
+        if os.environ.get("RENDER_DEBUG"):
+            print(f"DEBUG {key} {fmt.bitrate_kbps} attempt {attempt} pcm {loudness.integrated_lufs(y, rate):.2f} "
+                  f"tp {loudness.true_peak_dbtp(y):.2f} -> {lufs:.2f} LUFS {tp:.2f} dBTP", file=sys.stderr)
         if tp <= tp_ok and abs(lufs - settings.target_lufs) <= LUFS_TOLERANCE:
             break
-        gain += settings.target_lufs - lufs
+        # The encoder moved it more than expected: aim off by the measured miss and encode again.
+        aim += settings.target_lufs - lufs
         if tp > tp_ok:
             ceiling -= tp - tp_ok + 0.2
     if not within_spec({"lufs": lufs, "true_peak_dbtp": tp}, settings):
         raise RenderError(f"{key}: could not meet the loudness spec ({lufs:.2f} LUFS, {tp:.2f} dBTP after encoding)")
-    return Encoded(data, lufs, tp)
+    return Encoded(data, decoded, lufs, tp)
 
 
-def _assemble_task(items: list[Item], engine_id: str) -> list[dict]:
+def _assemble_task(items: list[Item], engine_id: str) -> tuple[list[dict], dict[str, float]]:
     """Assemble, encode and measure a group of files (one step's hold versions share their encode)."""
-    return [_assemble_one(item, engine_id) for item in items]
+    _W["work"] = {}
+    return [_assemble_one(item, engine_id) for item in items], _W["work"]
+
+
+@contextmanager
+def _timed(step: str):
+    """Add this block's time to the worker's account of where assembly time goes."""
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        work = _W.setdefault("work", {})
+        work[step] = work.get(step, 0.0) + time.perf_counter() - t
 
 
 def _assemble_one(item: Item, engine_id: str) -> dict:
@@ -193,7 +221,10 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
 
     settings, out = _W["settings"], _W["out"]
     rate = RENDER_RATE
-    a = assemble(item.parts, _speech(item, engine_id), rate, settings, item.meta.get("chapters"))
+    with _timed("line loudness"):
+        speech = _speech(item, engine_id)
+    with _timed("assemble"):
+        a = assemble(item.parts, speech, rate, settings, item.meta.get("chapters"))
     fmt = settings.alexa if item.fmt == "alexa" else settings.download
     if item.fmt == "alexa" and a.duration_ms > MAX_ALEXA_S * 1000:
         raise RenderError(f"{item.key} would last {a.duration_ms / 1000:.1f} s; Alexa plays at most "
@@ -205,29 +236,31 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
     # The decoder plays the encoder's delay first: take it from the lead-in, so every sound is
     # heard exactly where the timeline says.
     x = a.samples[delay:]
-    cuts = mp3.plan_cuts(x, delay)
-    xc = mp3.cut(x, cuts)
+    with _timed("assemble"):
+        cuts = mp3.plan_cuts(x, delay)
+        xc = mp3.cut(x, cuts)
+        key = (fmt, hashlib.sha256(xc.tobytes()).hexdigest())
     memo: dict = _W.setdefault("encoded", {})
-    key = (fmt, hashlib.sha256(xc.tobytes()).hexdigest())
     if key not in memo:
         memo.clear()  # one step's versions come together; older encodes are not needed again
         memo[key] = _encode_measured(xc, fmt, settings, item.key)
     enc = memo[key]
-    inserts = mp3.inserts_for(cuts, delay)
-    if not mp3.check_inserts(enc.data, inserts, rate, fmt.bitrate_kbps):
-        # The encoder did not settle into its silent frame here: encode the whole file instead.
+    inserts = mp3.place_inserts(enc.data, enc.decoded, mp3.inserts_for(cuts, delay), rate, fmt.bitrate_kbps)
+    if inserts is None:
+        # The encoder never settled into silence near a cut: encode the whole file instead.
         enc, inserts = _encode_measured(x, fmt, settings, item.key), []
     spliced = mp3.Spliced(enc.data, inserts, rate, fmt.bitrate_kbps)
     final = out / item.path
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(spliced.whole())
-    if item.kind is FileKind.ROUTINE:
-        from skill.tools.render.tags import write_id3
+    with _timed("splice and write"):
+        tmp.write_bytes(spliced.whole())
+        if item.kind is FileKind.ROUTINE:
+            from skill.tools.render.tags import write_id3
 
-        write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
-                  track=item.meta.get("track", 1), chapters=a.chapters)
-    os.replace(tmp, final)
+            write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
+                      track=item.meta.get("track", 1), chapters=a.chapters)
+        os.replace(tmp, final)
     entry = {
         "kind": item.kind.value, "path": item.path, "text": item.text, "hash": item.hash,
         "duration_ms": round(spliced.frames * mp3.FRAME * 1000 / rate), "timeline": a.timeline,
@@ -377,16 +410,23 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
 
                 # Longest lines first: the last task to finish is a short one.
                 order = sorted(missing, key=lambda ln: -len(ln[0]))
+                report.wall["plan"] = time.perf_counter() - t0
                 _run_tasks(pool, _synth_task, [(t, pace, engine_id) for t, pace in order], synthesised)
+                report.wall["synthesise"] = time.perf_counter() - t0 - report.wall["plan"]
                 bar.start("assembling")
 
-                def assembled(a, entries: list[dict]) -> None:
+                def assembled(a, result: tuple[list[dict], dict[str, float]]) -> None:
+                    entries, work = result
+                    for k, v in work.items():
+                        report.work[k] = report.work.get(k, 0.0) + v
                     for item, entry in zip(a[0], entries, strict=True):
                         results[item.key] = entry
                         report.rendered.append(item.key)
                         bar.advance(FILE_WEIGHT_CHARS)
 
                 _run_tasks(pool, _assemble_task, [(g, engine_id) for g in _groups(todo)], assembled)
+                report.wall["assemble"] = time.perf_counter() - t0 - sum(report.wall.values())
+        t_commit = time.perf_counter()
         files = {item.key: results.get(item.key) or keep[item.key] for item in items}
         _commit(out, files, content, voice_id, settings, old_files)
     except BaseException:
@@ -404,6 +444,7 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     _cleanup(out, files, {line_file(*ln) for item in items for ln in item.lines()})
     report.bytes = sum((out / e["path"]).stat().st_size for e in files.values() if (out / e["path"]).exists())
     report.total_s = time.perf_counter() - t0
+    report.wall["commit and clean up"] = time.perf_counter() - t_commit
     return report
 
 

@@ -1,8 +1,8 @@
 """In-process MP3: LAME encode (lameenc), dr_mp3 decode (miniaudio), and exact splicing of silence.
 
 At 24 kHz an MP3 frame (MPEG-2 layer III) is 576 samples, 24 ms, and a CBR frame has a fixed size,
-so long digital silence can be taken out before encoding and put back afterwards as copies of one
-pre-encoded silent frame. The file then costs what its speech costs to encode, whatever its holds.
+so long digital silence can be taken out before encoding and put back afterwards as copies of
+the encoder's own silent frame. The file then costs what its speech costs to encode, whatever its holds.
 """
 
 from __future__ import annotations
@@ -70,21 +70,6 @@ def encoder_delay(rate: int, kbps: int) -> int:
     return int(np.argmax(np.abs(y))) - rate // 2
 
 
-@lru_cache(maxsize=8)
-def silent_frame(rate: int, kbps: int) -> bytes:
-    """The frame LAME writes for steady digital silence (all of them are identical)."""
-    size = frame_bytes(rate, kbps)
-    data = encode(np.zeros(rate * 2), rate, kbps)
-    frames = [data[i: i + size] for i in range(0, len(data), size)]
-    mid = frames[len(frames) // 4: 3 * len(frames) // 4]
-    if len(data) % size or len(set(mid)) != 1:
-        raise MP3Error(f"LAME's silence at {rate} Hz, {kbps} kbps is not one repeated frame")
-    y, _ = decode(mid[0] * 50)
-    if np.any(y):
-        raise MP3Error("LAME's silent frame does not decode to silence")
-    return mid[0]
-
-
 @dataclass
 class Spliced:
     """An encoded file: the stream that was encoded and measured, and where silence goes back in."""
@@ -95,12 +80,11 @@ class Spliced:
     kbps: int
 
     def whole(self) -> bytes:
-        """The file: the encoded stream with every cut silence put back, frame for frame."""
+        """The file: the encoded stream with every cut silence put back, as copies of the frame before."""
         size = frame_bytes(self.rate, self.kbps)
-        quiet = silent_frame(self.rate, self.kbps)
         out, pos = [], 0
         for at, n in self.inserts:
-            out += [self.encoded[pos: at * size], quiet * n]
+            out += [self.encoded[pos: at * size], self.encoded[(at - 1) * size: at * size] * n]
             pos = at * size
         out.append(self.encoded[pos:])
         return b"".join(out)
@@ -158,11 +142,36 @@ def inserts_for(cuts: list[tuple[int, int]], delay: int) -> list[tuple[int, int]
     return out
 
 
-def check_inserts(encoded: bytes, inserts: list[tuple[int, int]], rate: int, kbps: int) -> bool:
-    """Every insertion point sits between two steady silent frames (so the bit reservoir agrees)."""
+SEARCH_FRAMES = 12  # how far from the planned point a steady run of silent frames is looked for
+
+
+def place_inserts(encoded: bytes, decoded: np.ndarray, inserts: list[tuple[int, int]], rate: int,
+                  kbps: int) -> list[tuple[int, int]] | None:
+    """Move each insertion point to where LAME has settled into silence; None if one has no such place.
+
+    Copies of a frame can go after it when the three frames before the point are byte-identical
+    (the bit reservoir a copy reads from then holds the same bytes) and the decoded stream is exact
+    zeros around it: the file then decodes to the encoded stream with zeros inserted, sample for
+    sample, wherever in the quiet the copies go.
+    """
     size = frame_bytes(rate, kbps)
-    quiet = silent_frame(rate, kbps)
     if len(encoded) % size:
-        return False
-    return all(encoded[(at - 1) * size: at * size] == quiet and encoded[at * size: (at + 1) * size] == quiet
-               for at, _ in inserts)
+        return None
+    placed = []
+    for at, n in inserts:
+        for p in sorted(range(at - SEARCH_FRAMES, at + SEARCH_FRAMES + 1), key=lambda q: abs(q - at)):
+            frames = [encoded[k * size: (k + 1) * size] for k in (p - 3, p - 2, p - 1)]
+            near = decoded[max(0, (p - 3) * FRAME): (p + 2) * FRAME]
+            if (p >= 3 and frames[0] == frames[1] == frames[2] and len(near) == 5 * FRAME
+                    and not near.any() and _decodes_silent(frames[2])):
+                placed.append((p, n))
+                break
+        else:
+            return None
+    return placed
+
+
+@lru_cache(maxsize=64)
+def _decodes_silent(frame: bytes) -> bool:
+    y, _ = decode(frame * 8)
+    return not np.any(y)

@@ -31,7 +31,7 @@ class Format:
 ALEXA = Format(sample_rate=24000, bitrate_kbps=48, encoder_loss_lu=0.42)  # SSML <audio>: 48 kbps, 24 kHz, mono
 # Podcast-normal for mono speech. 24 kHz keeps 576-sample frames (holds splice exactly) and loses
 # nothing: the Piper voice itself is 22.05 kHz.
-DOWNLOAD = Format(sample_rate=24000, bitrate_kbps=64, encoder_loss_lu=0.25)
+DOWNLOAD = Format(sample_rate=24000, bitrate_kbps=64, encoder_loss_lu=0.4)
 RENDER_RATE = 24000  # every file is assembled at this rate, so no encoder ever resamples
 
 
