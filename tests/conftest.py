@@ -224,3 +224,8 @@ def moto_url() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The slow tier: real speech synthesis and recognition (run with -m slow, skip with -m 'not slow')."""
+    config.addinivalue_line("markers", "slow: renders or transcribes real speech (minutes)")

@@ -130,7 +130,7 @@ def step_parts(step: Step, hold_s: int | None, settings: Settings, chapter: str 
     """Say lines, a settle, the hold (or fixed pause) as exact quiet, a chime, then the release lines."""
     say = _switch_first(step.say) if switch else list(step.say)
     parts = _lines(say, settings, chapter)
-    if switch and len(say) > len(step.say):
+    if switch and len(parts) > 1 and parts[1].kind == "gap":
         # After "switch sides" the listener moves: give them time before the next instruction.
         parts[1] = Part("gap", ms=settings.switch_settle_ms, chapter=chapter)
     quiet = (hold_s * 1000, "hold") if step.hold and hold_s else \

@@ -53,7 +53,7 @@ class Voice:
 
 
 # Tuned by ear and by tests/test_render_pacing.py: joe-medium at 1.0 runs ~215 words a minute.
-GUIDANCE_VOICE = Voice(length_scale=1.22, noise_scale=0.6, noise_w=0.6, sentence_ms=700)
+GUIDANCE_VOICE = Voice(length_scale=1.35, noise_scale=0.6, noise_w=0.6, sentence_ms=700)
 DIALOG_VOICE = Voice(length_scale=1.08, noise_scale=0.667, noise_w=0.8, sentence_ms=350)
 
 
