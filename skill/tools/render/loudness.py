@@ -9,7 +9,7 @@ import numpy as np
 TARGET_LUFS = -16.0        # integrated loudness of every rendered file (speech podcasts, Alexa)
 TRUE_PEAK_MAX_DBTP = -1.0  # no file may exceed this
 # Limiter ceiling before encoding: MP3 encoding adds inter-sample overshoot, so keep a margin.
-LIMITER_CEILING_DBTP = -1.5
+LIMITER_CEILING_DBTP = -1.8
 OVERSAMPLE = 4
 _MIN_MEASURE_S = 0.5  # pyloudnorm needs at least one 400 ms gating block
 
