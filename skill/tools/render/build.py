@@ -7,7 +7,6 @@ import json
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -190,9 +189,6 @@ def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
             decoded, _ = mp3.decode(data)   # what listeners get, measured with the real meter
             tp = loudness.true_peak_dbtp(decoded)
             lufs = loudness.integrated_lufs(decoded, rate)
-        if os.environ.get("RENDER_DEBUG"):
-            print(f"DEBUG {key} {fmt.bitrate_kbps} attempt {attempt} pcm {loudness.integrated_lufs(y, rate):.2f} "
-                  f"tp {loudness.true_peak_dbtp(y):.2f} -> {lufs:.2f} LUFS {tp:.2f} dBTP", file=sys.stderr)
         if tp <= tp_ok and abs(lufs - settings.target_lufs) <= LUFS_TOLERANCE:
             break
         # The encoder moved it more than expected: aim off by the measured miss and encode again.
