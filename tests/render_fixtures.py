@@ -189,7 +189,7 @@ class ToneEngine:
     def identity(self) -> str:
         return f"tone:{self.tag}"
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, voice=None) -> Speech:
         if self.fail_on and self.fail_on in text:
             raise EngineError(f"tone engine told to fail on {text!r}")
         self.calls.append(text)
