@@ -135,6 +135,8 @@ TINY = {
         language: en-US
         responses:
           welcome: Welcome to Acupressure Coach.
+          chapter_intro: "{name}: getting ready"
+          chapter_outro: "{name}: closing"
           hold_for: "Hold for {seconds} seconds."
           list_separator: ", "
     """,

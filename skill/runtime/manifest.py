@@ -32,6 +32,7 @@ class FileKind(StrEnum):
     ROUTINE = "routine"    # a whole routine for download, ID3 + chapters
     PLAYLIST = "playlist"  # M3U of the downloadable routines
     FEED = "feed"          # podcast RSS of the downloadable routines
+    IMAGE = "image"        # artwork: icons, stream and podcast art, point pictures (PNG)
 
 
 def step_key(routine_id: str, step_id: str, hold_s: int | None) -> str:

@@ -28,6 +28,8 @@ CONTENT_TYPES = {
     ".m3u": "audio/x-mpegurl",
     ".json": "application/json",
     ".xml": "application/rss+xml",
+    ".png": "image/png",
+    ".html": "text/html; charset=utf-8",
 }
 # Written last: they point at the media files.
 INDEX_KINDS = frozenset({FileKind.PLAYLIST.value, FileKind.FEED.value, "manifest"})

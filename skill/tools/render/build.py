@@ -16,13 +16,18 @@ from pathlib import Path
 from skill.runtime.content.loader import Content, load
 from skill.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, FileKind
 from skill.tools.render.engines import Engine
-from skill.tools.render.plan import Item, plan
+from skill.tools.render.plan import Item, pictures_digest, plan
 from skill.tools.render.progress import FILE_WEIGHT_CHARS, Progress
 from skill.tools.render.pronounce import Hints, load_hints
 from skill.tools.render.settings import MAX_ALEXA_S, RENDER_RATE, Format, Pace, Settings, Voice, audio_base_url
 
 CACHE_DIR = ".cache/speech"
 OUTPUT_DIRS = ("prompts", "steps", "routines")
+# Pictures drawn from content/pictures.yaml (skill.tools.artwork): icons, stream and podcast art, one
+# per point for the downloads' chapters. Published with the audio; listed in the manifest as images.
+ART_DIR = "art"
+PODCAST_ART = f"{ART_DIR}/podcast-3000.png"
+COVER_ART = f"{ART_DIR}/art-512.png"
 PLAYLIST = "routines.m3u"
 FEED = "feed.xml"
 LUFS_TOLERANCE = 0.5  # LU: every file lands within target +- this, measured after MP3 decode
@@ -200,6 +205,45 @@ def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
     return Encoded(data, decoded, lufs, tp)
 
 
+def _chapter_images(out: Path, chapter_points: dict[str, str]) -> tuple[dict[str, bytes], bytes | None]:
+    """Each chapter's picture (the point its step presses; the cover for the rest) and the cover."""
+    cover_path = out / COVER_ART
+    cover = cover_path.read_bytes() if cover_path.is_file() else None
+    images: dict[str, bytes] = {}
+    for step_id, point_id in chapter_points.items():
+        path = out / ART_DIR / "points" / f"{point_id}.png"
+        if path.is_file():
+            images[step_id] = path.read_bytes()
+    if cover:
+        images.setdefault("intro", cover)
+        images.setdefault("outro", cover)
+    return images, cover
+
+
+def _artwork(out: Path, content: Content, old_files: dict) -> dict[str, dict]:
+    """Draw the artwork when content has pictures and they changed; manifest entries for the PNGs."""
+    digest = pictures_digest(content)
+    if not digest:
+        return {}
+    art = out / ART_DIR
+    index = art / "artwork.json"
+    previous = {k: e for k, e in old_files.items() if e.get("kind") == FileKind.IMAGE.value}
+    current = bool(previous) and all(e.get("hash") == digest and (out / e["path"]).is_file()
+                                     for e in previous.values())
+    if not current or not index.is_file():
+        # Imported here: resvg is a render dependency the rest of the render does not need.
+        from skill.runtime import pictures
+        from skill.tools import artwork
+
+        artwork.write_all(art, pictures.load(content.directory / pictures.PICTURES_FILE))
+    listed = json.loads(index.read_text(encoding="utf-8"))
+    return {f"image/{name.removesuffix('.png')}": {
+        "kind": FileKind.IMAGE.value, "path": f"{ART_DIR}/{name}", "text": info["purpose"], "hash": digest,
+        "duration_ms": 0,
+        "size_bytes": (art / name).stat().st_size, "width": info["width"], "height": info["height"]}
+        for name, info in sorted(listed.items())}
+
+
 def _assemble_task(items: list[Item], engine_id: str) -> tuple[list[dict], dict[str, float]]:
     """Assemble, encode and measure a group of files (one step's hold versions share their encode)."""
     _W["work"] = {}
@@ -261,8 +305,9 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
         if item.kind is FileKind.ROUTINE:
             from skill.tools.render.tags import write_id3
 
+            images, cover = _chapter_images(out, item.meta.get("chapter_points", {}))
             write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
-                      track=item.meta.get("track", 1), chapters=a.chapters)
+                      track=item.meta.get("track", 1), chapters=a.chapters, images=images, cover=cover)
         os.replace(tmp, final)
     entry = {
         "kind": item.kind.value, "path": item.path, "text": item.text, "hash": item.hash,
@@ -370,6 +415,7 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     report.files = len(items)
     old = _read_manifest(out)
     old_files: dict = old.get("files", {})
+    art_files = _artwork(out, content, old_files)
     keep: dict[str, dict] = {}
     todo: list[Item] = []
     for item in items:
@@ -431,6 +477,7 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
                 report.wall["assemble"] = time.perf_counter() - t0 - sum(report.wall.values())
         t_commit = time.perf_counter()
         files = {item.key: results.get(item.key) or keep[item.key] for item in items}
+        files.update(art_files)
         _commit(out, files, content, voice_id, settings, old_files)
     except BaseException:
         if pool is not None:
@@ -465,7 +512,8 @@ def _commit(out: Path, files: dict[str, dict], content: Content, engine_id: str,
     companions = {}
     if routines:
         m3u = tags.m3u(routines)
-        rss = tags.feed(routines, audio_base_url(), content.safety.disclaimer)
+        rss = tags.feed(routines, audio_base_url(), content.safety.disclaimer,
+                        image=PODCAST_ART if (out / PODCAST_ART).is_file() else None)
         for key, name, kind, text in (("playlist", PLAYLIST, FileKind.PLAYLIST, m3u),
                                       ("feed", FEED, FileKind.FEED, rss)):
             h = hashlib.sha256(text.encode()).hexdigest()[:20]

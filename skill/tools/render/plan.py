@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from skill.runtime.content.loader import Content
 from skill.runtime.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, Step
 from skill.runtime.manifest import FileKind, prompt_key, routine_key, step_key, text_hash
+from skill.runtime.pictures import PICTURES_FILE
 from skill.tools.render.settings import Pace, Settings
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -158,12 +159,25 @@ def switches_side(routine: Routine, index: int) -> bool:
     return prev is not None and prev != cur
 
 
+def chapter_title(content: Content, key: str, name: str) -> str:
+    """A download's intro or closing chapter title, from content (falls back to the routine's name)."""
+    text = content.prompts.get(key)
+    return text.format(name=name) if isinstance(text, str) else name
+
+
+def pictures_digest(content: Content) -> str:
+    """Hash of the content's pictures (the chapter images of the downloads); empty without pictures."""
+    path = content.directory / PICTURES_FILE
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+
+
 def item_hash(item: Item, engine_id: str, settings: Settings) -> str:
     """Hash of everything that shapes the file: parts (texts, timings), format, voice, settings."""
     payload = {
         "kind": item.kind.value, "fmt": item.fmt, "engine": engine_id, "settings": settings.as_dict(),
         "parts": [p.as_json() for p in item.parts],
-        "meta": {k: v for k, v in item.meta.items() if k in ("title", "chapters", "description", "track")},
+        "meta": {k: v for k, v in item.meta.items()
+                 if k in ("title", "chapters", "description", "track", "chapter_points", "pictures")},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -199,10 +213,14 @@ def plan(content: Content, engine_id: str, settings: Settings,
         if r.outro:
             parts.append(Part("gap", ms=settings.step_gap_ms, chapter=None))
             parts += _lines(r.outro, settings, chapter="outro")
-        chapters = {"intro": r.name, **{s.id: s.title for s in r.steps}, "outro": r.name}
+        chapters = {"intro": chapter_title(content, "chapter_intro", r.name),
+                    **{s.id: s.title for s in r.steps},
+                    "outro": chapter_title(content, "chapter_outro", r.name)}
         items.append(Item(routine_key(r.id), FileKind.ROUTINE, f"routines/{r.id}", "download", r.name, parts,
                           {"routine_id": r.id, "title": r.name, "description": r.description,
-                           "chapters": chapters, "track": track, "hold_s": HOLD_DEFAULT_S}))
+                           "chapters": chapters, "track": track, "hold_s": HOLD_DEFAULT_S,
+                           "chapter_points": {s.id: s.point for s in r.steps if s.point},
+                           "pictures": pictures_digest(content)}))
     for item in items:
         item.hash = item_hash(item, engine_id, settings)
     return items
