@@ -57,7 +57,7 @@ def test_the_feed_shows_the_podcast_artwork(rendered) -> None:
 
 
 def test_each_chapter_shows_the_point_it_presses_and_intro_and_closing_differ(rendered) -> None:
-    out, content = rendered
+    out, _ = rendered
     routine = next(e for e in load_manifest(out).entries.values() if e.kind is FileKind.ROUTINE)
     tags = ID3(out / routine.path)
     chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
