@@ -3,8 +3,9 @@
 signature, timestamp and skill-ID verification ON, driven by signed requests from N client threads.
 
 The server is the one `acupressure serve` runs (skill.web.serve.make_server: Config from the
-environment, verification on, waitress). It trusts a throwaway test CA by configuration (ACUPRESSURE_ALEXA_CA_BUNDLE) and reads the test cert
-chain from ACUPRESSURE_ALEXA_CERT_CACHE_DIR, so every request pays for real verification.
+environment, verification on, waitress). It trusts a throwaway test CA by configuration
+(ACUPRESSURE_ALEXA_CA_BUNDLE) and reads the test cert chain from ACUPRESSURE_ALEXA_CERT_CACHE_DIR,
+so every request pays for real verification.
 
     .venv/bin/python scripts/load_test.py              # 20 s, 4 clients
     .venv/bin/python scripts/load_test.py --quick      # 5 s (CI)

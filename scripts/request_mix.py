@@ -55,6 +55,11 @@ def mix_envelopes(user: int = 0, *, timestamp: str | None = None) -> list[tuple[
             for label, req in MIX]
 
 
+def launch_envelope(user: int = 0) -> dict[str, Any]:
+    """The first request of a session (the cold-start benchmark's first request, for either skill)."""
+    return envelope(launch_request(), user_id=user_id(user), new=True)
+
+
 def hello_envelopes(user: int = 0) -> list[tuple[str, dict[str, Any]]]:
     """As many envelopes of the same shape for the hello-world skill (scripts/hello_skill.py): launch
     stays launch; everything else becomes its one intent, keeping any slots."""
@@ -67,4 +72,4 @@ def hello_envelopes(user: int = 0) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-__all__ = ["HELLO_INTENT", "MIX", "SKILL_ID", "hello_envelopes", "mix_envelopes", "user_id"]
+__all__ = ["HELLO_INTENT", "MIX", "SKILL_ID", "hello_envelopes", "launch_envelope", "mix_envelopes", "user_id"]

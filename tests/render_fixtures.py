@@ -122,10 +122,21 @@ TINY = {
           not_pregnant: [not pregnant]
           pain: [(hurts|sore)]
     """,
+    "locales.yaml": """
+        locales:
+          en-US:
+            country: US
+            emergency_number: "911"
+            emergency_department: the emergency room
+            urgent_care: urgent care
+            doctor: your doctor
+    """,
     "responses/en-US.yaml": """
         language: en-US
         responses:
           welcome: Welcome to Acupressure Coach.
+          chapter_intro: "{name}: getting ready"
+          chapter_outro: "{name}: closing"
           hold_for: "Hold for {seconds} seconds."
           list_separator: ", "
     """,
@@ -180,7 +191,7 @@ class ToneEngine:
     def identity(self) -> str:
         return f"tone:{self.tag}"
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, voice=None) -> Speech:
         if self.fail_on and self.fail_on in text:
             raise EngineError(f"tone engine told to fail on {text!r}")
         self.calls.append(text)

@@ -1,13 +1,15 @@
 """The try-it page end to end: `acupressure serve --no-verify` as a real process, driven in headless
 Debian Chromium by Playwright. Installs what it needs (chromium via apt-get when root; the Python
 driver via pip if the dev extras were not installed) and renders one short routine with a fast tone
-engine, so the whole module runs in about a minute on two cores."""
+engine, so the whole module runs in about a minute on two cores. Screenshots go to the pytest temporary
+directory (or $ACUPRESSURE_SCREENSHOT_DIR); their paths are printed (see them with `pytest -s`)."""
 
 from __future__ import annotations
 
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,14 +22,14 @@ import pytest
 from test_chat import serving
 
 from skill.runtime.content import Content
-from skill.runtime.manifest import load_manifest, routine_key
+from skill.runtime.manifest import Segment, load_manifest, routine_key
 
 # Slow tier (browser): `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROUTINE = "back_of_knee"
-SCREENSHOTS = Path(os.environ.get("ACUPRESSURE_SCREENSHOT_DIR", "/tmp"))
+SCREENSHOT_DIR_ENV = "ACUPRESSURE_SCREENSHOT_DIR"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--disable-dev-shm-usage"]
@@ -80,6 +82,22 @@ def server_env(tmp: Path, audio: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $ACUPRESSURE_SCREENSHOT_DIR, else this run's pytest temporary directory."""
+    chosen = os.environ.get(SCREENSHOT_DIR_ENV)
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def screenshot(target: Any, path: Path, **options: Any) -> None:
+    """Save a screenshot of a page or an element and say where it is."""
+    target.screenshot(path=str(path), **options)
+    print(f"screenshot: {path}")
+
+
+@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, rendered: Path) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("site")
     with serving(tmp, "--no-verify", env=server_env(tmp, rendered)) as url:
@@ -99,10 +117,12 @@ def browser() -> Iterator[Any]:
 class Page:
     """A fresh browser context (new localStorage: a new user) on the page, watching what it loads."""
 
-    def __init__(self, browser: Any, url: str, **context: Any):
+    def __init__(self, browser: Any, url: str, before: Any = None, **context: Any):
         self.context = browser.new_context(accept_downloads=True, **context)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
+        if before is not None:
+            before(self.page)  # e.g. network routes, set up before the page loads
         self.errors: list[str] = []
         self.hosts: set[str] = set()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -122,7 +142,7 @@ class Page:
 
     def say_with_keyboard(self, text: str) -> None:
         """Reach the box with Tab, type, press Enter — no mouse."""
-        for _ in range(15):
+        for _ in range(25):
             if self.page.evaluate("document.activeElement && document.activeElement.id") == "say":
                 break
             self.page.keyboard.press("Tab")
@@ -136,7 +156,12 @@ class Page:
         return self.page.locator("#log li.coach").nth(count - 1).inner_text()
 
     def current_step(self) -> str:
-        return self.page.locator("#np-steps li[aria-current=step]").inner_text()
+        return self.page.locator("#np-steps li[aria-current=step] .step-title").inner_text()
+
+    def wait_for_step(self, title: str) -> None:
+        """The coach panel's highlighted step becomes this one."""
+        self.page.wait_for_function(
+            "t => document.querySelector('#np-steps li[aria-current=step] .step-title')?.textContent === t", arg=title)
 
 
 @pytest.fixture
@@ -151,9 +176,9 @@ def test_page_loads_offline_with_routines_points_and_the_coach(page: Page, conte
     assert pg.title().startswith("Acupressure Coach")
     assert pg.locator("h2", has_text="Talk to the coach").is_visible()
     assert pg.locator("#routine-list article").count() == len(content.routines)
-    assert pg.locator("#point-list details").count() == len(content.points)
+    assert pg.locator("#point-list article.point").count() == len(content.points)
     assert pg.locator("#coach-off").is_hidden() and pg.locator("#say").is_enabled()
-    pg.locator("#point-BL23 summary").click()
+    pg.locator("#point-BL23 summary", has_text="How to find it").click()
     assert content.points["BL23"].find_steps[0] in pg.locator("#point-BL23").inner_text()
     assert page.hosts == {pg.url.split("/")[2]}, f"the page loaded from elsewhere: {page.hosts}"
     assert page.errors == []
@@ -172,29 +197,37 @@ def test_ask_where_is_bladder_23_with_the_keyboard(page: Page, content: Content)
 
 
 @pytest.mark.parametrize("device", ["dialog", "audioplayer"])
-def test_start_a_routine_and_the_step_advances(browser: Any, site: str, content: Content, device: str) -> None:
-    """Started from the routine's button; Next and Previous move the highlighted step, and each step's
-    pre-rendered audio really plays (dialog mode: SSML clips; AudioPlayer: the streams)."""
+def test_start_a_routine_and_the_step_advances(browser: Any, site: str, content: Content, device: str,
+                                               shots: Path) -> None:
+    """Started from the routine's button; Next and Previous move the highlighted step, each step's
+    pre-rendered audio really plays (dialog mode: SSML clips; AudioPlayer: the streams), and the panel
+    shows the step's words (the line being said marked as its audio plays) and its point."""
     steps = content.routines[ROUTINE].steps
     p = Page(browser, f"{site}?device={device}", viewport={"width": 1100, "height": 1300})
     try:
         pg = p.page
         pg.locator(f"#routine-{ROUTINE} button", has_text="Do it with the coach").click()
-        pg.wait_for_function("t => document.querySelector('#np-steps li[aria-current=step]')?.textContent === t",
-                             arg=steps[0].title)
+        p.wait_for_step(steps[0].title)
         audio_playing(pg, f"steps/{ROUTINE}/{steps[0].id}")
-        if device == "dialog":
-            still(pg, "#now-playing")
-            pg.screenshot(path=str(SCREENSHOTS / "acupressure-page-desktop.png"))
+        caption = pg.locator("#np-caption")
+        assert caption.locator(".caption-lines li").all_inner_texts() == [*steps[0].say, *steps[0].release]
+        assert caption.locator(".caption-point").is_hidden()  # getting into position: no point
         pg.locator("#btn-next").focus()
         pg.keyboard.press("Enter")
-        pg.wait_for_function("t => document.querySelector('#np-steps li[aria-current=step]')?.textContent === t",
-                             arg=steps[1].title)
+        p.wait_for_step(steps[1].title)
         audio_playing(pg, f"steps/{ROUTINE}/{steps[1].id}")
         assert "1 of" not in pg.locator("#np-status").inner_text()
+        point = content.points[steps[1].point]
+        assert f"{point.name} ({point.id})" in caption.locator(".caption-point").inner_text()
+        assert caption.locator(".caption-lines li").all_inner_texts() == [*steps[1].say, *steps[1].release]
+        # Captions follow the step's own audio: its first line is marked while it is said.
+        pg.wait_for_function("t => document.querySelector('#np-caption li[aria-current]')?.textContent === t",
+                             arg=steps[1].say[0])
+        if device == "dialog":
+            still(pg, "#now-playing")
+            screenshot(pg, shots / "acupressure-page-desktop.png")
         pg.locator("#btn-prev").click()
-        pg.wait_for_function("t => document.querySelector('#np-steps li[aria-current=step]')?.textContent === t",
-                             arg=steps[0].title)
+        p.wait_for_step(steps[0].title)
         types = [e["request"]["type"] for e in p.sent]
         assert all(e["context"]["System"]["device"]["supportedInterfaces"] == (
             {"AudioPlayer": {}} if device == "audioplayer" else {}) for e in p.sent)
@@ -241,11 +274,74 @@ def test_routine_player_highlights_the_chapter_under_the_playhead(page: Page, re
     assert page.errors == []
 
 
-def test_download_the_routine_mp3_and_the_playlist_and_feed(page: Page, rendered: Path) -> None:
+def seek(audio: Any, ms: float) -> None:
+    """Move the routine player's playhead, as a person dragging it would."""
+    audio.evaluate("(a, t) => { a.currentTime = t; }", ms / 1000)
+
+
+def test_captions_follow_the_routine_as_it_plays(page: Page, rendered: Path, content: Content,
+                                                 shots: Path) -> None:
+    """The routine card shows the words of the step under the playhead, the line being said marked, the
+    step's point, and how long a hold has left; all from the render's timeline."""
+    entry = load_manifest(rendered).get(routine_key(ROUTINE))
+    routine = content.routines[ROUTINE]
+    steps = {s.id: s for s in routine.steps}
     pg = page.page
+    art = pg.locator(f"#routine-{ROUTINE}")
+    audio = art.locator("audio")
+    caption = art.locator(".caption")
+    assert caption.is_hidden()  # nothing has played yet
+    audio.evaluate("a => new Promise(r => a.readyState >= 1 ? r() : "
+                   "a.addEventListener('loadedmetadata', r, {once: true}))")
+    speech = [seg for seg in entry.timeline if seg.kind == "speech"]
+    assert len(speech) >= 5
+
+    def chapter(seg: Segment) -> str:
+        return next(c.step_id for c in entry.chapters if c.start_ms <= seg.start_ms < c.end_ms)
+
+    for seg in [speech[0], *[x for x in speech if chapter(x) in steps], speech[-1]]:
+        seek(audio, (seg.start_ms + seg.end_ms) / 2)
+        pg.wait_for_function("([sel, t]) => document.querySelector(sel)?.textContent === t",
+                             arg=[f"#routine-{ROUTINE} .caption-lines li[aria-current]", seg.text])
+        heading = caption.locator(".caption-step").inner_text()
+        step = steps.get(chapter(seg))
+        if step is None:
+            assert heading in ("Introduction", "Closing")
+        else:
+            assert heading.endswith(step.title) and re.match(r"Step \d+ of \d+", heading)
+            assert caption.locator(".caption-lines li").all_inner_texts() == [*step.say, *step.release]
+    # In the middle of the hold: the point and the time left.
+    press = next(s for s in routine.steps if s.hold and s.point)
+    hold = next(seg for seg in entry.timeline if seg.kind == "hold" and chapter(seg) == press.id)
+    seek(audio, hold.start_ms + 10_000)
+    quiet = caption.locator(".caption-quiet")
+    quiet.wait_for(state="visible")
+    left = (hold.end_ms - hold.start_ms - 10_000) / 1000
+    assert re.fullmatch(r"Hold · \d+:\d\d left", quiet.inner_text())
+    m, sec = map(int, re.findall(r"\d+", quiet.inner_text()))
+    assert abs(m * 60 + sec - left) <= 1
+    point = content.points[press.point]
+    assert caption.locator(".caption-point").inner_text().startswith(f"{point.name} ({point.id})")
+    # The words sit beside the audio in the step list too, every step.
+    listed = art.locator(f".chapters li[data-step={press.id}] .words").inner_text()
+    assert listed == " ".join([*press.say, *press.release])
+    caption.scroll_into_view_if_needed()
+    screenshot(art, shots / "acupressure-routine-captions.png")
+    # And as it plays on its own, the marked line moves on.
+    art.locator(".chapters button").first.click()
+    pg.wait_for_function("t => document.querySelector(`#routine-back_of_knee .caption-lines li[aria-current]`)"
+                         "?.textContent === t", arg=speech[1].text, timeout=speech[1].end_ms + 15_000)
+    assert page.errors == []
+
+
+def test_download_the_routine_mp3_and_the_playlist_and_feed(page: Page, rendered: Path, content: Content,
+                                                            shots: Path) -> None:
+    pg = page.page
+    site = pg.url
     link = pg.locator(f"#routine-{ROUTINE} a", has_text="Download MP3")
     with pg.expect_download() as info:
         link.click()
+    assert info.value.suggested_filename == f"{content.routines[ROUTINE].name}.mp3"  # not the hashed path
     path = Path(info.value.path())
     data = path.read_bytes()
     entry = load_manifest(rendered).get(routine_key(ROUTINE))
@@ -257,33 +353,159 @@ def test_download_the_routine_mp3_and_the_playlist_and_feed(page: Page, rendered
 
     samples, rate = decode(path)
     assert abs(len(samples) / rate * 1000 - entry.duration_ms) < 100
-    m3u = pg.request.get(pg.locator("#downloads a", has_text="M3U").evaluate("a => a.href"))
-    assert m3u.status == 200 and Path(entry.path).name in m3u.text()
-    feed = pg.request.get(pg.locator("#downloads a", has_text="RSS").evaluate("a => a.href"))
+    # The playlist saved to a phone: every entry an absolute URL that plays.
+    with pg.expect_download() as info:
+        pg.locator("#downloads a", has_text="M3U").click()
+    assert info.value.suggested_filename.endswith(".m3u")
+    m3u = Path(info.value.path()).read_text(encoding="utf-8")
+    entries = [line for line in m3u.splitlines() if line.strip() and not line.startswith("#")]
+    assert entries == [site + "audio/" + entry.path]
+    for url in entries:
+        got = pg.request.get(url)
+        assert got.status == 200 and got.headers["content-type"] == "audio/mpeg" and got.body() == data
+    # The feed link opens a page a person can read, with the address to subscribe to.
+    pg.locator("#downloads a", has_text="Podcast feed").click()
+    pg.wait_for_url("**/podcast")
+    address = pg.locator("#feed-url")
+    address.wait_for()
+    pg.wait_for_function("() => document.querySelector('#feed-url').textContent.length > 0")
+    subscribe = address.inner_text()
+    assert subscribe == site + "download/feed.xml"
+    assert pg.locator("h1").inner_text() == "Podcast feed"
+    assert content.routines[ROUTINE].name in pg.locator("#episode-list").inner_text()
+    episode = pg.locator(f"#episode-{ROUTINE} a", has_text="Download MP3")
+    assert episode.get_attribute("download") == f"{content.routines[ROUTINE].name}.mp3"
+    screenshot(pg, shots / "acupressure-podcast-page.png", full_page=True)
+    feed = pg.request.get(subscribe)
     assert feed.status == 200 and "<rss" in feed.text()
+    assert re.findall(r'<enclosure url="([^"]+)"', feed.text()) == entries
+    raw = pg.request.get(pg.locator("#raw-feed").get_attribute("href"))
+    assert raw.status == 200 and "<rss" in raw.text()
+    rendered_feed = pg.request.get(site + "audio/feed.xml")  # the file as rendered stays where it was
+    assert rendered_feed.status == 200 and "<rss" in rendered_feed.text()
+    assert page.errors == []
 
 
-def test_phone_screen(browser: Any, site: str, content: Content) -> None:
-    p = Page(browser, site, viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True,
-             device_scale_factor=2)
+FAKE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 90"><rect width="120" height="90" fill="#fff"/>'
+            '<path d="M40 5 C30 40 30 60 40 85 M80 5 C90 40 90 60 80 85" stroke="#333" fill="none"/>'
+            '<circle cx="60" cy="45" r="5" fill="#b33"/></svg>')
+
+
+def drawn_here() -> bool:
+    """Whether this checkout draws point pictures (skill.runtime.pictures with svg_for_point)."""
+    import skill.web.page
+
+    return skill.web.page.svg_for_point is not None
+
+
+def only_bl40_drawn(pg: Any) -> None:
+    """Pretend the drawings exist for every point, but only BL40's loads: the rest answer the server's 404."""
+    def catalog(route: Any) -> None:
+        resp = route.fetch()
+        data = resp.json()
+        for p in data["points"]:
+            p["picture"] = f"pictures/{p['id']}.svg"
+        route.fulfill(response=resp, body=json.dumps(data))
+
+    pg.route("**/api/catalog", catalog)
+    pg.route("**/pictures/BL40.svg", lambda r: r.fulfill(status=200, content_type="image/svg+xml", body=FAKE_SVG))
+
+
+def test_point_cards_show_names_and_pictures(browser: Any, site: str, content: Content, shots: Path) -> None:
+    drawn = drawn_here()
+    p = Page(browser, site, before=None if drawn else only_bl40_drawn, viewport={"width": 1100, "height": 900})
     try:
         pg = p.page
-        assert pg.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways"
+        knee = pg.locator("#point-BL40")
+        text = knee.inner_text()
+        for name in ("Bladder 40", "BL40", "Weizhong", "Commanding Middle", "B54", "Middle of the Crook"):
+            assert name in text, name
+        cards = pg.locator("#point-list").inner_text()
+        for point in content.points.values():
+            for alias in point.aliases:
+                if alias[0].islower() and " " in alias:  # a phrase for the look-up, not a name
+                    assert alias not in cards, alias
+        # BL40's picture loads and says what it shows; a missing one leaves no broken image behind.
+        fig = knee.locator("figure")
+        fig.wait_for(state="visible")
+        img = fig.locator("img")
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        assert "Bladder 40 (BL40)" in img.get_attribute("alt")
+        assert content.points["BL40"].location in img.get_attribute("alt")
+        pg.wait_for_function("() => [...document.querySelectorAll('#point-list img')].every(i => i.complete)")
+        visible = pg.evaluate("() => [...document.querySelectorAll('#point-list figure')]"
+                              ".filter(f => f.checkVisibility()).map(f => f.closest('article').id)")
+        broken = pg.evaluate("() => [...document.querySelectorAll('#point-list img')]"
+                             ".filter(i => i.checkVisibility() && !i.naturalWidth).length")
+        assert broken == 0
+        if drawn:
+            assert len(visible) == len(content.points)
+            assert p.errors == []
+        else:
+            assert visible == ["point-BL40"]
+            assert all("404" in e for e in p.errors)  # the browser notes each missing picture, nothing else
+        pg.locator("#points").evaluate("e => e.scrollIntoView({block: 'start', behavior: 'instant'})")
+        screenshot(pg, shots / "acupressure-point-cards.png")
+    finally:
+        p.close()
+
+
+PHONE = {"width": 375, "height": 667}
+INPUT_IN_VIEW = """() => {
+  const input = document.querySelector('#say');
+  const r = input.getBoundingClientRect();
+  const inside = r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+  return inside && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === input;
+}"""
+REPLY_START_IN_VIEW = """n => {
+  const li = document.querySelectorAll('#log li.coach')[n - 1];
+  const r = li.getBoundingClientRect();
+  const box = document.querySelector('#log').getBoundingClientRect();
+  const form = document.querySelector('#say-form').getBoundingClientRect();
+  const top = Math.max(0, box.top), bottom = Math.min(innerHeight, box.bottom, form.top);
+  return r.top >= top - 1 && r.top + 20 <= bottom;
+}"""
+# Still for half a second (smooth scrolling, pictures loading above), with every picture loaded.
+SETTLED = """() => new Promise(done => {
+  const log = document.querySelector('#log');
+  const at = () => [scrollY, log.scrollTop, document.documentElement.scrollHeight].join();
+  const first = at();
+  let checks = 0;
+  const tick = () => {
+    if (at() !== first) return done(false);
+    if (++checks >= 3) return done([...document.images].every(i => i.complete));
+    setTimeout(tick, 150);
+  };
+  setTimeout(tick, 150);
+})"""
+
+
+def test_phone_keeps_the_input_in_view_after_every_reply(browser: Any, site: str, content: Content,
+                                                         shots: Path) -> None:
+    p = Page(browser, site, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    try:
+        pg = p.page
+        assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
         box = pg.locator("#say").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["height"] >= 40
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["height"] >= 40
         assert pg.locator("#say-button").bounding_box()["height"] >= 40  # a thumb-sized target
         font = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('#coach .hint')).fontSize)")
         assert font >= 16
-        pg.locator("#say").tap()
-        pg.locator("#say").fill("where is bladder 23")
-        pg.locator("#say-button").tap()
-        assert content.points["BL23"].location in p.last_reply(1)
-        assert pg.evaluate("document.documentElement.scrollWidth") <= 375
-        # The start of the reply is in view (not just its end).
-        pg.wait_for_function("() => { const r = document.querySelector('#log li.coach').getBoundingClientRect();"
-                             " return r.top >= 0 && r.top < window.innerHeight; }")
-        still(pg, "#log")
-        pg.screenshot(path=str(SCREENSHOTS / "acupressure-page-phone.png"))
+        said = ["where is bladder 23", "start the knee routine", "next", "help", "what helps sciatica",
+                "where is the point behind my knee", "repeat"]
+        for n, words in enumerate(said, start=1):
+            pg.locator("#say").tap()
+            pg.locator("#say").fill(words)
+            pg.locator("#say-button").tap()
+            reply = p.last_reply(n)
+            if n == 1:
+                assert content.points["BL23"].location in reply
+            pg.wait_for_function(SETTLED)
+            assert pg.evaluate(INPUT_IN_VIEW), f"the input is out of view after reply {n} ({words!r})"
+            assert pg.evaluate(REPLY_START_IN_VIEW, n), f"the start of reply {n} ({words!r}) is out of view"
+            assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            if n in (2, len(said)):
+                screenshot(pg, shots / f"acupressure-phone-375x667-reply{n}.png")
         assert p.errors == []
     finally:
         p.close()

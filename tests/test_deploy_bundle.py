@@ -76,14 +76,49 @@ def test_bundle_layout(deploy_bundle):
     assert ("audio/manifest.json" in names) == (ROOT / "audio" / "manifest.json").is_file()
     assert not {n for n in names if n.startswith("audio/") and n != "audio/manifest.json"}
     # Runtime dependencies, as wheels for the Lambda platform and Python version.
-    for top in ("ask_sdk_core/", "ask_sdk_model/", "pydantic/", "yaml/", "boto3/",
-                "ask_sdk_dynamodb/"):
+    for top in ("ask_sdk_core/", "ask_sdk_model/", "pydantic/", "yaml/", "boto3/", "botocore/"):
         assert any(n.startswith(top) for n in names), top
     abi = f"cpython-{bundle.PYTHON_VERSION.replace('.', '')}-x86_64-linux-gnu.so"
     assert any(n.startswith("pydantic_core/") and n.endswith(abi) for n in names)
     assert not any(n.startswith("bin/") for n in names)
     assert deploy_bundle.file_count == len(names)
     assert deploy_bundle.unzipped_bytes < bundle.MAX_UNZIPPED_BYTES
+
+
+def test_bundle_is_trimmed_to_what_the_runtime_uses(deploy_bundle):
+    """botocore's models for the services the skill calls only; dependencies as bytecode alone (no
+    .py beside a .pyc); the skill's own modules as source with their bytecode; within Issue 18's budget."""
+    names = set(_names(deploy_bundle))
+    services = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
+    assert services == set(bundle.AWS_SERVICES)
+    assert {n.split("/")[-1] for n in names if n.startswith("botocore/data/") and n.count("/") == 2} \
+        == bundle.BOTOCORE_SHARED_DATA
+    assert not any(n.endswith("/RECORD") or n.endswith(".pyi") for n in names)
+    own = ("skill/", "lambda_function.")
+    if bundle.find_python(bundle.PYTHON_VERSION):
+        deps_py = sorted(n for n in names if n.endswith(".py") and not n.startswith(own))
+        assert deps_py == []
+        assert "botocore/client.pyc" in names and "ask_sdk_core/skill.pyc" in names
+        tag = "cpython-" + bundle.PYTHON_VERSION.replace(".", "")
+        assert f"skill/runtime/__pycache__/pipeline.{tag}.pyc" in names
+    assert "skill/runtime/pipeline.py" in names
+    assert "_yaml/__init__.pyc" not in names and "_yaml/__init__.py" not in names  # a shim nothing imports
+    assert deploy_bundle.zip_bytes <= 8 * 1000 * 1000, deploy_bundle.summary()
+
+
+def test_import_closure_keeps_what_is_reached(tmp_path):
+    files = {"lambda_function.py": "from app import run\n", "app/__init__.py": "import json\nfrom .x import y\n",
+             "app/x.py": "def y():\n    import lazy_dep\n", "lazy_dep/__init__.py": "",
+             "unused_dep/__init__.py": "import app\n", "data/table.yaml": "a: 1\n", "one.py": "",
+             "app-1.0.dist-info/RECORD": "app/__init__.py,,\n", "unused_dep-2.dist-info/RECORD": "unused_dep/x.py,,\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    keep = bundle.import_closure(tmp_path, roots=("lambda_function",))
+    assert keep == {"lambda_function", "app", "lazy_dep"}
+    assert bundle.drop_packages(tmp_path, keep) == ["one", "unused_dep"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app", "app-1.0.dist-info", "data", "lambda_function.py",
+                                                           "lazy_dep"]
 
 
 def test_bundle_has_no_render_or_web_code(deploy_bundle):
@@ -184,7 +219,7 @@ def runnable(deploy_bundle, tmp_path_factory) -> tuple[str, Path]:
     if python is None:
         python = sys.executable
         arch = "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-        report = bundle.build(tmp / "lambda-local", python_version="%d.%d" % sys.version_info[:2],
+        report = bundle.build(tmp / "lambda-local", python_version="{}.{}".format(*sys.version_info[:2]),
                               architecture=arch, cache_root=CACHE)
     extracted = tmp / "task"
     with zipfile.ZipFile(report.zip_path) as zf:

@@ -127,11 +127,15 @@ def stored_sqlite(db_path: Path) -> Profile:
 
 LOCKER = """
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=float(sys.argv[3]))
 if sys.argv[2] == "exclusive":
     db.execute("PRAGMA locking_mode=EXCLUSIVE")  # readers are shut out too
-db.execute("BEGIN EXCLUSIVE")
-db.execute("UPDATE attributes SET updated_at = updated_at")
+try:
+    db.execute("BEGIN EXCLUSIVE")
+    db.execute("UPDATE attributes SET updated_at = updated_at")
+except sqlite3.OperationalError as exc:
+    print(f"refused: {exc}", flush=True)
+    sys.exit(3)
 print("locked", flush=True)
 sys.stdin.read()
 db.execute("ROLLBACK")
@@ -141,15 +145,19 @@ db.execute("ROLLBACK")
 class Locker:
     """Another process holding the SQLite file locked until released (a backup job, a stuck writer)."""
 
-    def __init__(self, db_path: Path, mode: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", LOCKER, str(db_path), mode],
+    def __init__(self, db_path: Path, mode: str, wait_s: float = 5.0):
+        self.proc = subprocess.Popen([sys.executable, "-c", LOCKER, str(db_path), mode, str(wait_s)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "locked"
+        assert self.proc.stdout is not None
+        self.answer = self.proc.stdout.readline().strip()
+        self.locked = self.answer == "locked"
+        if not self.locked:
+            self.release(expect=3)
 
-    def release(self) -> None:
+    def release(self, expect: int = 0) -> None:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.close()
-        assert self.proc.wait(timeout=10) == 0
+        assert self.proc.wait(timeout=10) == expect
         self.proc.stdout.close()
 
 
@@ -157,6 +165,7 @@ def test_sqlite_write_lock_still_replies_and_loses_nothing(sqlite_lambda, db_pat
     send = timed(sqlite_lambda())
     saved_before_fault(send)
     locker = Locker(db_path, "writer")
+    assert locker.locked, locker.answer
     try:
         caplog.clear()
         caplog.set_level(logging.INFO)
@@ -174,12 +183,19 @@ def test_sqlite_write_lock_still_replies_and_loses_nothing(sqlite_lambda, db_pat
 
 def test_sqlite_exclusive_lock_speaks_the_storage_apology_and_overwrites_nothing(
         sqlite_lambda, db_path, content, caplog) -> None:
-    send = timed(sqlite_lambda())
-    saved_before_fault(send)
+    running = sqlite_lambda()
+    saved_before_fault(timed(running))
+    # A running container keeps its connection to the file open, so no other process can shut it out.
+    refused = Locker(db_path, "exclusive", wait_s=0.2)
+    assert not refused.locked and "locked" in refused.answer, refused.answer
+    running.APP.skill.persistence_adapter.close()  # that container is gone (scaled in)
     locker = Locker(db_path, "exclusive")
+    assert locker.locked, locker.answer
     try:
         caplog.clear()
         caplog.set_level(logging.INFO)
+        send = timed(sqlite_lambda())  # a new container while another process holds the file exclusively
+        caplog.clear()
         conv = Conversation(send)
         # The place cannot be read: "resume" says so instead of "there's no routine".
         assert_kind_reply(content, conv.intent("AMAZON.ResumeIntent"), "error_storage")
@@ -193,7 +209,7 @@ def test_sqlite_exclusive_lock_speaks_the_storage_apology_and_overwrites_nothing
     finally:
         locker.release()
     assert_saved(stored_sqlite(db_path))
-    assert_intact(content, send)
+    assert_intact(content, send)  # the container that started during the fault recovers by itself
 
 
 def test_sqlite_file_unusable_even_for_root(sqlite_lambda, db_path, content, caplog) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from envelopes import USER_ID, Conversation, launch_request
 from expectations import check
@@ -34,3 +35,44 @@ def test_conversation_state_lives_in_dynamodb(aws_env, moto_url: str, make_app, 
     assert [i["id"] for i in items] == [hashlib.sha256(USER_ID.encode()).hexdigest()]
     assert items[0]["attributes"]["prefs"]["hold_s"] == 120
     assert USER_ID not in str(items)
+
+
+COLD_START = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from skill.runtime.persistence import adapter_from_env
+adapter = adapter_from_env({"ACUPRESSURE_DYNAMODB_TABLE": "t", "ACUPRESSURE_DYNAMODB_CREATE": "true",
+                            "ACUPRESSURE_DYNAMODB_ENDPOINT": "http://127.0.0.1:9"})
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "ask_sdk_dynamodb"))))
+"""
+
+
+def test_cold_start_imports_no_aws_sdk() -> None:
+    """boto3 costs about 0.3 s to import and set up: a cold start does not pay it before the first call."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", COLD_START, str(root)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_one_client_for_every_call_and_floats_kept(aws_env, moto_url: str) -> None:
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+    from envelopes import envelope
+
+    env = DefaultSerializer().deserialize(json.dumps(envelope(launch_request())), RequestEnvelope)
+    adapter = adapter_from_env({"ACUPRESSURE_DYNAMODB_TABLE": "acu-once", "ACUPRESSURE_DYNAMODB_CREATE": "true",
+                                "ACUPRESSURE_DYNAMODB_ENDPOINT": moto_url})
+    assert adapter._client is None  # nothing built before the first request
+    assert adapter.get_attributes(env) == {}
+    client = adapter._client
+    adapter.save_attributes(env, {"prefs": {"hold_s": 90}, "volume": 0.5, "steps": ["a", "b"], "n": None})
+    assert adapter.get_attributes(env) == {"prefs": {"hold_s": 90}, "volume": 0.5, "steps": ["a", "b"], "n": None}
+    adapter.delete_attributes(env)
+    assert adapter.get_attributes(env) == {}
+    assert adapter._client is client

@@ -81,3 +81,85 @@ def test_routine_state_dict_is_every_field_in_stored_form() -> None:
     data = prof.to_dict()
     assert data["progress"] == expected
     assert Profile.from_dict(json.loads(json.dumps(data))) == prof
+
+
+def _envelope(user: str = USER_ID):
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    return DefaultSerializer().deserialize(json.dumps(envelope(launch_request(), user_id=user)), RequestEnvelope)
+
+
+READER = """
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=0)
+rows = db.execute("SELECT attributes FROM attributes").fetchall()
+print(json.dumps({"rows": [json.loads(r[0]) for r in rows],
+                  "journal": db.execute("PRAGMA journal_mode").fetchone()[0]}))
+"""
+
+
+def _read_from_another_process(db_path) -> dict:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", READER, str(db_path)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_one_open_connection_others_read_every_write_at_once(db_path) -> None:
+    """The kept-open connection holds no transaction between calls: another process reads each save
+    immediately, without waiting (timeout 0), and sees the WAL journal."""
+    adapter = SQLiteAdapter(db_path)
+    env = _envelope()
+    for hold in (60, 90, 120):
+        adapter.save_attributes(env, {"prefs": {"hold_s": hold}})
+        assert adapter.get_attributes(env) == {"prefs": {"hold_s": hold}}
+        seen = _read_from_another_process(db_path)
+        assert seen == {"rows": [{"prefs": {"hold_s": hold}}], "journal": "wal"}
+    assert adapter._db is not None and adapter._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    first = adapter._db
+    adapter.get_attributes(env)
+    assert adapter._db is first  # the same connection, call after call
+
+
+def test_a_replaced_file_is_picked_up(db_path, tmp_path) -> None:
+    """A maintainer restores a backup by moving a file into place: the running skill reads the restored
+    data, not the file it had open, and writes go to the restored file."""
+    adapter = SQLiteAdapter(db_path)
+    env = _envelope()
+    adapter.save_attributes(env, {"prefs": {"hold_s": 60}})
+    backup = tmp_path / "backup.sqlite3"
+    other = SQLiteAdapter(backup)
+    other.save_attributes(env, {"prefs": {"hold_s": 180}})
+    other.close()
+    import os
+
+    os.replace(backup, db_path)
+    for stale in ("-wal", "-shm"):
+        (db_path.parent / (db_path.name + stale)).unlink(missing_ok=True)
+    assert adapter.get_attributes(env) == {"prefs": {"hold_s": 180}}
+    adapter.save_attributes(env, {"prefs": {"hold_s": 120}})
+    assert _read_from_another_process(db_path)["rows"] == [{"prefs": {"hold_s": 120}}]
+
+
+def test_threads_share_the_connection(db_path) -> None:
+    """The web service answers on several threads: each user's state stays its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    adapter = SQLiteAdapter(db_path)
+    users = [f"amzn1.ask.account.T{i}" for i in range(8)]
+
+    def work(i: int) -> list[int]:
+        env = _envelope(users[i])
+        seen = []
+        for n in range(25):
+            adapter.save_attributes(env, {"n": n, "user": i})
+            seen.append(adapter.get_attributes(env)["n"])
+        return seen
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(len(users))))
+    assert results == [list(range(25))] * len(users)
+    assert sorted(r["user"] for r in _read_from_another_process(db_path)["rows"]) == list(range(len(users)))

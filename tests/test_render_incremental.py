@@ -116,10 +116,10 @@ def test_a_failing_engine_leaves_the_previous_render_intact(first, tmp_path, job
 class InterruptingEngine(ToneEngine):
     """Simulates Ctrl-C while a line is being synthesised."""
 
-    def synthesize(self, text):
+    def synthesize(self, text, voice=None):
         if "Let go" in text:
             raise KeyboardInterrupt
-        return super().synthesize(text)
+        return super().synthesize(text, voice)
 
 
 def test_ctrl_c_mid_run_leaves_the_previous_render_intact(first, tmp_path):
@@ -154,8 +154,8 @@ def test_optional_hold_cues_tick_at_halfway_and_3_2_1_without_moving_the_chime(t
     assert ticks == [30000, 57000, 58000, 59000]
     x, rate = decode(out / e.path)
     runs = quiet_runs(x, rate, min_s=5.0)
-    # Quiet from the press line to the halfway tick, then between the ticks.
-    assert runs[0][1] == pytest.approx(30.0, abs=0.05)
+    # Quiet from the press line (a settle, then the hold) to the halfway tick, then between the ticks.
+    assert runs[0][1] == pytest.approx(Settings().settle_ms / 1000 + 30.0, abs=0.05)
     for t in ticks:
         at = int((hold.start_ms + t + 50) / 1000 * rate)
         assert np.abs(x[at: at + rate // 10]).max() > 0.005

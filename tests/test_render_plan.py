@@ -1,5 +1,6 @@
 """What gets rendered: prompts, steps at every hold choice, side changes, and what the hashes cover."""
 
+import pytest
 from render_fixtures import TINY, write_content
 
 from skill.runtime.content.loader import load
@@ -50,3 +51,22 @@ def test_hash_covers_voice_and_settings_but_not_unrelated_files(tmp_path):
     assert all(a[k] != b[k] for k in a)
     assert all(a[k] != c[k] for k in a)
     assert a == {i.key: i.hash for i in plan(content, "voice-a", Settings())}
+
+
+def test_pronunciation_hints_respell_whole_words_for_the_engine_only(tmp_path):
+    from skill.tools.render.pronounce import HintsError, load_hints
+
+    hints_file = tmp_path / "pronunciation.yaml"
+    hints_file.write_text("words:\n  Shenshu: Shen-shoo\n  paused: pawzd\n", encoding="utf-8")
+    hints = load_hints(hints_file)
+    assert hints.apply("Paused. Press Shenshu, not shenshuish.") == "Pawzd. Press Shen-shoo, not shenshuish."
+    assert hints.digest() != load_hints(tmp_path / "missing.yaml").digest()
+    hints_file.write_text("words:\n  two words: x\n", encoding="utf-8")
+    with pytest.raises(HintsError):
+        load_hints(hints_file)
+
+
+def test_the_shipped_pronunciation_hints_load():
+    from skill.tools.render.pronounce import load_hints
+
+    load_hints()

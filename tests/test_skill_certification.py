@@ -305,7 +305,9 @@ def test_a_broken_policies_file_is_reported_by_line(tmp_path: Path) -> None:
 def test_publish_carries_the_pages_and_the_icons(served_audio: Path) -> None:
     from skill.web.policies import write_pages
 
-    (served_audio / "manifest.json").write_text(json.dumps({"format": 1, "files": {}}))
+    # The render lists the art it drew in the manifest (kind "image"); publish adds the pages.
+    icons = {f"art/icon-{s}": {"kind": "image", "path": f"art/icon-{s}.png", "hash": "h"} for s in artwork.ICON_SIZES}
+    (served_audio / "manifest.json").write_text(json.dumps({"format": 1, "files": icons}))
     write_pages(read_policies(Path(__file__).resolve().parents[1] / "content"), served_audio)
     files = {f.key: f for f in local_files(served_audio, "audio/")}
     assert files["audio/privacy.html"].content_type == HTML_TYPE

@@ -18,7 +18,8 @@ def test_catch_all_speaks_helpfully_and_logs_the_traceback(app, content, monkeyp
 
     monkeypatch.setattr(points, "point_speech", boom)
     with caplog.at_level(logging.ERROR):
-        reply = app.handle_event(envelope(intent_request("FindPointIntent", {"point": {"value": "bladder 23", "id": "BL23"}})))
+        slots = {"point": {"value": "bladder 23", "id": "BL23"}}
+        reply = app.handle_event(envelope(intent_request("FindPointIntent", slots)))
     check(content, reply, {"prompt": ["error_generic"], "end": False})
     record = next(r for r in caplog.records if r.levelno == logging.ERROR)
     assert record.exc_info and "kaboom" in str(record.exc_info[1])

@@ -124,7 +124,8 @@ def test_replies_over_24_kb_are_trimmed(app) -> None:
     assert fit_response(json.loads(json.dumps(ok)), app.deps.prompts) == ok
     carried = {**ok, "sessionAttributes": {"last_speech": "x" * 30_000, "pending": "continue_routine"}}
     assert fit_response(carried, app.deps.prompts) == {**ok, "sessionAttributes": {"pending": "continue_routine"}}
-    huge = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>" + "背" * 9000 + "</speak>"},
+    ssml = "<speak>" + "背" * 9000 + "</speak>"
+    huge = {"version": "1.0", "response": {"outputSpeech": {"type": "SSML", "ssml": ssml},
                                            "shouldEndSession": False}}
     fitted = fit_response(huge, app.deps.prompts)
     assert len(json.dumps(fitted, ensure_ascii=False).encode()) <= MAX_RESPONSE_BYTES

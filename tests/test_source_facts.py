@@ -18,7 +18,8 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 KINDS = ("point", "technique", "routine", "script", "tip", "safety")
 CHECKS = {
-    "point": {"regions", "complaints", "aliases", "words", "notes", "duration_s", "both_sides", "cautions", "pregnancy"},
+    "point": {"regions", "complaints", "aliases", "words", "notes", "duration_s", "both_sides", "cautions",
+              "pregnancy"},
     "technique": {"words", "position", "needs_partner"},
     "routine": {"points", "techniques", "words", "position"},
     "script": {"steps", "step_words", "words"},
@@ -153,7 +154,7 @@ def check_fact(c: Content, seed: str, fact: dict) -> list[str]:
             errs.append(f"{kind} {key}: position {r.position.value} != {fact['position']}")
         if "steps" in fact and len(r.steps) != fact["steps"]:
             errs.append(f"{kind} {key}: {len(r.steps)} steps, want {fact['steps']}")
-        for n, (step, want) in enumerate(zip(r.steps, fact.get("step_words", []))):
+        for n, (step, want) in enumerate(zip(r.steps, fact.get("step_words", []), strict=False)):
             text = _join([step.title, *step.say, *step.release])
             if miss := _missing_words(text, want):
                 errs.append(f"{kind} {key}: step {n + 1} ({step.id}) lacks {miss}")

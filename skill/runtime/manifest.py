@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 DEFAULT_AUDIO_DIR = Path(__file__).resolve().parents[2] / "audio"
 AUDIO_DIR_ENV = "ACUPRESSURE_AUDIO_DIR"
+
+log = logging.getLogger(__name__)
 
 
 class FileKind(StrEnum):
@@ -26,6 +32,7 @@ class FileKind(StrEnum):
     ROUTINE = "routine"    # a whole routine for download, ID3 + chapters
     PLAYLIST = "playlist"  # M3U of the downloadable routines
     FEED = "feed"          # podcast RSS of the downloadable routines
+    IMAGE = "image"        # artwork: icons, stream and podcast art, point pictures (PNG)
 
 
 def step_key(routine_id: str, step_id: str, hold_s: int | None) -> str:
@@ -104,46 +111,133 @@ _OPTIONAL = ("routine_id", "step_id", "hold_s", "sample_rate", "bitrate_kbps", "
              "true_peak_dbtp")
 
 
+def entry_from_json(key: str, e: Mapping[str, Any]) -> Entry:
+    """One `files` item of manifest.json as an Entry."""
+    return Entry(
+        key=key,
+        kind=FileKind(e["kind"]),
+        path=e["path"],
+        text=e.get("text", ""),
+        hash=e["hash"],
+        duration_ms=int(e["duration_ms"]),
+        timeline=[Segment(**s) for s in e.get("timeline", [])],
+        chapters=[Chapter(**c) for c in e.get("chapters", [])],
+        **{k: e.get(k) for k in _OPTIONAL},
+    )
+
+
+class Entries(Mapping[str, Entry]):
+    """The manifest's files by key, each built from its JSON the first time it is looked up: a
+    request needs a handful of the hundreds of entries, so none is built at cold start."""
+
+    def __init__(self, files: Mapping[str, Mapping[str, Any]]):
+        self._files = files
+        self._built: dict[str, Entry] = {}
+
+    def __getitem__(self, key: str) -> Entry:
+        entry = self._built.get(key)
+        if entry is None:
+            raw = self._files[key]
+            try:
+                entry = entry_from_json(key, raw)
+            except (KeyError, TypeError, ValueError) as exc:  # not a KeyError: that would read as "not rendered"
+                raise ValueError(f"manifest entry {key} is malformed: {type(exc).__name__}: {exc}") from exc
+            # Two threads may build the same entry at once: both results are equal, either may stay.
+            self._built[key] = entry
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._files
+
+
 @dataclass(frozen=True)
-class Manifest:
-    """All rendered files by key."""
+class ManifestData:
+    """What manifest.json says, as the runtime reads it."""
 
     content_version: str
     engine: str
-    entries: dict[str, Entry]
+    entries: Mapping[str, Entry]
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ManifestData:
+        return ManifestData(str(data.get("content_version", "")), str(data.get("engine", "")),
+                            Entries(data.get("files", {})))
+
+
+class Manifest:
+    """All rendered files by key. From a file, the file is read at the first look-up, not at cold start
+    (a launch plays no step audio), and only the entries asked for are built."""
+
+    def __init__(self, content_version: str = "", engine: str = "",
+                 entries: Mapping[str, Entry] | None = None, *, path: Path | None = None):
+        self._path = path
+        self._data: ManifestData | None = None if path else ManifestData(content_version, engine, entries or {})
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> ManifestData:
+        data = self._data
+        if data is None:
+            with self._lock:
+                if self._data is None:
+                    self._data = _read(self._path) if self._path else ManifestData("", "", {})
+                data = self._data
+        return data
+
+    @property
+    def content_version(self) -> str:
+        return self._loaded().content_version
+
+    @property
+    def engine(self) -> str:
+        return self._loaded().engine
+
+    @property
+    def entries(self) -> Mapping[str, Entry]:
+        return self._loaded().entries
 
     def get(self, key: str) -> Entry | None:
-        return self.entries.get(key)
+        """The file rendered under `key`; None if there is none, or if its entry is malformed (logged:
+        the skill then speaks the words instead of playing them)."""
+        try:
+            return self.entries.get(key)
+        except ValueError as exc:
+            log.error("%s", exc)
+            return None
 
     def step(self, routine_id: str, step_id: str, hold_s: int | None) -> Entry | None:
         """A step's audio; hold_s is ignored for steps rendered without a user hold."""
-        return self.entries.get(step_key(routine_id, step_id, hold_s)) or \
-            self.entries.get(step_key(routine_id, step_id, None))
+        return self.get(step_key(routine_id, step_id, hold_s)) or self.get(step_key(routine_id, step_id, None))
 
     def prompt(self, text: str) -> Entry | None:
         """The prompt file that speaks exactly `text`, if rendered."""
-        return self.entries.get(prompt_key_for(text))
+        return self.get(prompt_key_for(text))
 
     @staticmethod
     def empty() -> Manifest:
-        return Manifest(content_version="", engine="", entries={})
+        return Manifest()
 
     @staticmethod
-    def from_dict(data: dict) -> Manifest:
-        entries = {}
-        for key, e in data.get("files", {}).items():
-            entries[key] = Entry(
-                key=key,
-                kind=FileKind(e["kind"]),
-                path=e["path"],
-                text=e.get("text", ""),
-                hash=e["hash"],
-                duration_ms=int(e["duration_ms"]),
-                timeline=[Segment(**s) for s in e.get("timeline", [])],
-                chapters=[Chapter(**c) for c in e.get("chapters", [])],
-                **{k: e.get(k) for k in _OPTIONAL},
-            )
-        return Manifest(data.get("content_version", ""), data.get("engine", ""), entries)
+    def from_dict(data: Mapping[str, Any]) -> Manifest:
+        loaded = ManifestData.from_dict(data)
+        return Manifest(loaded.content_version, loaded.engine, loaded.entries)
+
+
+def _read(path: Path) -> ManifestData:
+    """The manifest file's contents; none rendered yet, or unreadable, is an empty manifest (the skill
+    then speaks instead of playing audio, and says why in the log)."""
+    try:
+        return ManifestData.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return ManifestData("", "", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        log.error("audio manifest %s unreadable, serving without audio: %s: %s", path, type(exc).__name__, exc)
+        return ManifestData("", "", {})
 
 
 def audio_dir() -> Path:
@@ -152,10 +246,5 @@ def audio_dir() -> Path:
 
 
 def load_manifest(directory: Path | None = None) -> Manifest:
-    """The manifest in `directory`, or an empty one if nothing has been rendered yet."""
-    path = (directory or audio_dir()) / MANIFEST_NAME
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Manifest.empty()
-    return Manifest.from_dict(data)
+    """The manifest in `directory` (read at its first use), or an empty one if nothing has been rendered yet."""
+    return Manifest(path=(directory or audio_dir()) / MANIFEST_NAME)

@@ -6,15 +6,15 @@ Users are keyed by a SHA-256 hash of the Alexa userId; only progress and prefere
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
-import re
 import sqlite3
+import threading
 import time
 from collections.abc import Mapping
-from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from skill.runtime.engine import Preferences, RoutineState
 
 if TYPE_CHECKING:
-    from ask_sdk_model import RequestEnvelope
+    from ask_sdk_model.request_envelope import RequestEnvelope
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,11 @@ DYNAMODB_MAX_ATTEMPTS = 2
 
 def user_id(envelope: RequestEnvelope) -> str | None:
     """The Alexa userId from the context (present on every request, AudioPlayer events included)."""
-    try:
-        return envelope.context.system.user.user_id or None
-    except AttributeError:
-        pass
-    try:
-        return envelope.session.user.user_id or None
-    except AttributeError:
-        return None
+    system = envelope.context.system if envelope.context else None
+    user = system.user if system else None
+    if user is None and envelope.session is not None:
+        user = envelope.session.user
+    return (user.user_id if user else None) or None
 
 
 def hashed_user_key(envelope: RequestEnvelope) -> str:
@@ -67,17 +64,17 @@ def hashed_user_key(envelope: RequestEnvelope) -> str:
 
 
 def describe(exc: BaseException) -> str:
-    """A storage failure for the log: exception classes and driver messages, never the stored data."""
+    """A storage failure for the log: exception classes, error codes and SQLite's messages, never the
+    stored data."""
     parts = [type(exc).__name__]
-    # The ASK SDK's DynamoDB adapter wraps the boto error as text: keep only its class name.
-    wrapped = re.search(r"Exception of type (\w+)", str(exc))
-    if wrapped:
-        parts.append(wrapped.group(1))
     cause = exc.__cause__
     if isinstance(cause, sqlite3.Error):
         parts.append(f"{type(cause).__name__}: {cause}")
     elif cause is not None:
-        parts.append(type(cause).__name__)
+        # botocore's ClientError carries the service's error code (throttled, server error, ...).
+        error = getattr(cause, "response", None)
+        code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
+        parts.append(type(cause).__name__ + (f" ({code})" if isinstance(code, str) else ""))
     return " <- ".join(parts)
 
 
@@ -155,53 +152,97 @@ class Profile:
 
 
 class SQLiteAdapter(AbstractPersistenceAdapter):
-    """Persistence in one SQLite file (embedded; safe across threads: one connection per call)."""
+    """Persistence in one SQLite file through one connection per process, shared by its threads.
+
+    WAL mode lets other processes (the web service's workers, a backup, `sqlite3` in a shell) read
+    while this one writes; synchronous=NORMAL commits without an fsync (WAL stays crash-safe: a
+    power cut may lose the last turns, never corrupt the file). Before each call the file is
+    checked to still be the one the connection opened: a file moved, replaced or made unreachable
+    is reopened, or fails the call, as if every call opened it afresh.
+    """
 
     def __init__(self, path: Path | str, timeout_s: float = SQLITE_BUSY_TIMEOUT_S):
         self.path = Path(path)
         self.timeout_s = timeout_s
-        self._ready = False
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
+        self._pid = 0
         try:
-            self._prepare()
-        except (OSError, sqlite3.Error) as exc:
+            with self._lock:
+                self._connection()
+        except sqlite3.Error as exc:
             # An unusable file at cold start must not stop the container (a crash loop); every
             # request tries again, and gets a spoken reply while storage is down.
             log.error("SQLite store not ready, will retry: %s: %s", type(exc).__name__, exc)
 
-    def _prepare(self) -> None:
-        """Create the directory, WAL mode and the table once; retried until it succeeds."""
-        if self._ready:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+    def _file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file now at the path; None if there is none yet."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise sqlite3.OperationalError(f"cannot open the store: {type(exc).__name__}") from exc
+        return st.st_dev, st.st_ino
+
+    def _connection(self) -> sqlite3.Connection:
+        """The open connection, if it still reaches the file at the path; else a new one (lock held)."""
+        identity = self._file_identity()
+        if self._db is not None and identity == self._identity and self._pid == os.getpid():
+            return self._db
+        self._drop()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise sqlite3.OperationalError(f"cannot open the store: {type(exc).__name__}") from exc
+        # Autocommit: each statement is its own transaction, so no read snapshot outlives its call.
+        db = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS attributes ("
                 " id TEXT PRIMARY KEY, attributes TEXT NOT NULL, updated_at REAL NOT NULL)"
             )
-        self._ready = True
+            self._identity = self._file_identity()
+        except BaseException:
+            db.close()
+            raise
+        self._db, self._pid = db, os.getpid()
+        return db
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=self.timeout_s)
+    def _drop(self) -> None:
+        """Forget the connection; close it only in the process that opened it (never across a fork)."""
+        db, self._db, self._identity = self._db, None, None
+        if db is not None and self._pid == os.getpid():
+            db.close()
 
-    def _open(self) -> sqlite3.Connection:
-        try:
-            self._prepare()
-        except OSError as exc:
-            raise sqlite3.OperationalError(f"cannot open the store: {type(exc).__name__}") from exc
-        return self._connect()
+    def _run(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """One statement on the shared connection; after a failure other than a lock wait, reconnect."""
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                    self._drop()
+                raise
+
+    def close(self) -> None:
+        """Close the connection (it is reopened if used again)."""
+        with self._lock:
+            self._drop()
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         key = hashed_user_key(request_envelope)
         try:
-            with closing(self._open()) as db:
-                row = db.execute("SELECT attributes FROM attributes WHERE id = ?", (key,)).fetchone()
+            rows = self._run("SELECT attributes FROM attributes WHERE id = ?", (key,))
         except sqlite3.Error as exc:
             raise PersistenceException(f"SQLite read failed: {exc}") from exc
-        if row is None:
+        if not rows:
             return {}
         try:
-            data = json.loads(row[0])
+            data = json.loads(rows[0][0])
         except json.JSONDecodeError:
             log.warning("unreadable attributes for a user; starting fresh")
             return {}
@@ -210,47 +251,120 @@ class SQLiteAdapter(AbstractPersistenceAdapter):
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         key = hashed_user_key(request_envelope)
         try:
-            with closing(self._open()) as db, db:
-                db.execute(
-                    "INSERT INTO attributes (id, attributes, updated_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT(id) DO UPDATE SET attributes = excluded.attributes,"
-                    " updated_at = excluded.updated_at",
-                    (key, json.dumps(attributes, sort_keys=True), time.time()),
-                )
+            self._run(
+                "INSERT INTO attributes (id, attributes, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET attributes = excluded.attributes,"
+                " updated_at = excluded.updated_at",
+                (key, json.dumps(attributes, sort_keys=True), time.time()),
+            )
         except sqlite3.Error as exc:
             raise PersistenceException(f"SQLite write failed: {exc}") from exc
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         key = hashed_user_key(request_envelope)
         try:
-            with closing(self._open()) as db, db:
-                db.execute("DELETE FROM attributes WHERE id = ?", (key,))
+            self._run("DELETE FROM attributes WHERE id = ?", (key,))
         except sqlite3.Error as exc:
             raise PersistenceException(f"SQLite delete failed: {exc}") from exc
 
 
+def _dynamo_ready(value: Any) -> Any:
+    """Floats as Decimal: DynamoDB's number type, which boto3 will not guess from a float."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _dynamo_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dynamo_ready(v) for v in value]
+    return value
+
+
+class DynamoDbAdapter(AbstractPersistenceAdapter):
+    """Per-user state in a DynamoDB table, laid out as the ASK SDK's adapter lays it out (partition key
+    "id", the profile as a map under "attributes"), through one low-level client per process.
+
+    boto3 is imported and the client built at the first call, not at cold start: they cost about
+    0.3 s, which a container that never reaches storage (or a local run) should not pay.
+    """
+
+    PARTITION_KEY = "id"
+    ATTRIBUTE = "attributes"
+
+    def __init__(self, table: str, *, create_table: bool = False, endpoint_url: str | None = None,
+                 region_name: str | None = None):
+        self.table = table
+        self.endpoint_url = endpoint_url
+        self.region_name = region_name
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._codec: tuple[Any, Any] | None = None
+        self._table_checked = not create_table
+
+    def _dynamodb(self) -> Any:
+        """The client, built once; with create_table, the table is created at the first call that works."""
+        with self._lock:
+            if self._client is None:
+                import boto3
+                from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+                from botocore.config import Config as BotoConfig
+
+                config = BotoConfig(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
+                                    read_timeout=DYNAMODB_READ_TIMEOUT_S,
+                                    retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"})
+                self._client = boto3.session.Session().client(
+                    "dynamodb", endpoint_url=self.endpoint_url, region_name=self.region_name, config=config)
+                self._codec = (TypeSerializer(), TypeDeserializer())
+            if not self._table_checked:
+                self._create_table()
+                self._table_checked = True
+            return self._client
+
+    def _create_table(self) -> None:
+        """Create the table (local and test setups; the deploy template creates it on AWS)."""
+        with contextlib.suppress(self._client.exceptions.ResourceInUseException):  # it exists already
+            self._client.create_table(
+                TableName=self.table, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": self.PARTITION_KEY, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": self.PARTITION_KEY, "AttributeType": "S"}])
+
+    def _call(self, what: str, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            client = self._dynamodb()
+            result: dict[str, Any] = getattr(client, operation)(TableName=self.table, **kwargs)
+        except Exception as exc:  # botocore's errors (network, throttling, service) all mean storage is down
+            raise PersistenceException(f"DynamoDB {what} failed") from exc
+        return result
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
+        key = hashed_user_key(request_envelope)
+        item = self._call("read", "get_item", Key={self.PARTITION_KEY: {"S": key}},
+                          ConsistentRead=True).get("Item")
+        if not item or self.ATTRIBUTE not in item or self._codec is None:
+            return {}
+        data = _plain(self._codec[1].deserialize(item[self.ATTRIBUTE]))
+        return data if isinstance(data, dict) else {}
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+        key = hashed_user_key(request_envelope)
+        try:
+            self._dynamodb()
+            assert self._codec is not None
+            value = self._codec[0].serialize(_dynamo_ready(attributes))
+        except PersistenceException:
+            raise
+        except Exception as exc:
+            raise PersistenceException("DynamoDB write failed") from exc
+        self._call("write", "put_item", Item={self.PARTITION_KEY: {"S": key}, self.ATTRIBUTE: value})
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        key = hashed_user_key(request_envelope)
+        self._call("delete", "delete_item", Key={self.PARTITION_KEY: {"S": key}})
+
+
 def dynamodb_adapter(table: str, *, create_table: bool = False, endpoint_url: str | None = None,
                      region_name: str | None = None) -> AbstractPersistenceAdapter:
-    """The ASK SDK's DynamoDB adapter, keyed by the hashed userId (imports boto3 only when used)."""
-    import boto3
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-    from botocore.config import Config as BotoConfig
-
-    config = BotoConfig(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S, read_timeout=DYNAMODB_READ_TIMEOUT_S,
-                        retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"})
-    resource = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region_name, config=config)
-
-    def adapter(create: bool) -> DynamoDbAdapter:
-        return DynamoDbAdapter(table_name=table, partition_key_name="id", attribute_name="attributes",
-                               create_table=create, partition_keygen=hashed_user_key, dynamodb_resource=resource)
-
-    if create_table:
-        try:
-            return adapter(True)
-        except PersistenceException as exc:
-            # DynamoDB down at cold start: serve anyway (each request gets a reply); no crash loop.
-            log.error("DynamoDB table not created, continuing: %s", describe(exc))
-    return adapter(False)
+    """The DynamoDB store; nothing is imported or contacted until the first request uses it."""
+    return DynamoDbAdapter(table, create_table=create_table, endpoint_url=endpoint_url, region_name=region_name)
 
 
 def adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter:

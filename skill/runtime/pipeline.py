@@ -34,6 +34,7 @@ from ask_sdk_model.services.api_client_request import ApiClientRequest
 from ask_sdk_model.services.api_client_response import ApiClientResponse
 
 from skill.runtime.content import Content, default_content
+from skill.runtime.dispatch import IndexedRequestMapper
 from skill.runtime.errors import MalformedRequest
 from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey, prompts_for
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
@@ -139,6 +140,8 @@ def build_app(
     for response_interceptor in response_interceptors:
         sb.add_global_response_interceptor(response_interceptor())
     skill_config = sb.skill_configuration
+    # Ask only the handlers that could take a request, by its type and intent name (same order, same winner).
+    skill_config.request_mappers = [IndexedRequestMapper(sb.runtime_configuration_builder.request_handler_chains)]
     # The SDK refuses envelopes for another skill too (a second line behind handle_event's check).
     if config.skill_id:
         skill_config.skill_id = config.skill_id

@@ -271,11 +271,9 @@ def _truncate(body: str, budget: int) -> str:
     last_amp = cut.rfind("&")
     if last_amp > cut.rfind(";"):
         cut = cut[:last_amp]
-    m = None
-    for m in re.finditer(r"[.!?](?=\s)", cut):
-        pass
-    if m is not None and m.end() > budget // 2:
-        cut = cut[: m.end()]
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", cut)]
+    if ends and ends[-1] > budget // 2:
+        cut = cut[: ends[-1]]
     return cut.rstrip()
 
 

@@ -106,7 +106,7 @@ class LocalSession:
             player=PlayerState(
                 token=player.get("token") if isinstance(player.get("token"), str) else None,
                 offset_ms=int(offset) if isinstance(offset, (int, float)) and offset >= 0 else 0,
-                activity=player.get("activity") if isinstance(player.get("activity"), str) else "IDLE"),
+                activity=str(player["activity"]) if isinstance(player.get("activity"), str) else "IDLE"),
         )
 
     def begin(self) -> None:
@@ -205,9 +205,11 @@ class ReplyView:
     @property
     def step(self) -> tuple[str, str] | None:
         """(routine id, step id) of the first routine step this reply plays, if any."""
-        for s in [*self.segments, *self.plays]:
-            if s.routine_id and s.step_id:
-                return s.routine_id, s.step_id
+        ids: list[tuple[str | None, str | None]] = [(s.routine_id, s.step_id) for s in self.segments]
+        ids += [(p.routine_id, p.step_id) for p in self.plays]
+        for routine_id, step_id in ids:
+            if routine_id and step_id:
+                return routine_id, step_id
         return None
 
     def as_dict(self) -> dict[str, Any]:
@@ -356,7 +358,8 @@ def http_transport(url: str, timeout: float = 15.0) -> Transport:
                                      headers={"Content-Type": "application/json"}, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return json.loads(resp.read())
+                reply: dict[str, Any] = json.loads(resp.read())
+                return reply
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300]
             raise TransportError(f"{url} answered HTTP {exc.code}: {detail}") from exc
@@ -369,7 +372,8 @@ def in_process_transport(app: App) -> Transport:
     """Run envelopes through the skill in this process (skill.runtime.pipeline.handle_event), JSON both ways."""
 
     def send(body: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(json.dumps(handle_event(app, json.loads(json.dumps(body)))))
+        reply: dict[str, Any] = json.loads(json.dumps(handle_event(app, json.loads(json.dumps(body)))))
+        return reply
     return send
 
 

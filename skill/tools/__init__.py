@@ -1,1 +1,4 @@
-"""Maintainer tools beside the runtime: the acupressure command, render, model builder, Lambda bundle, audio publishing, chat."""
+"""Maintainer tools beside the runtime.
+
+The acupressure command: check, render, build-model, bundle, publish-audio, chat, artwork.
+"""

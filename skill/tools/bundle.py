@@ -12,13 +12,16 @@ import argparse
 import ast
 import hashlib
 import os
+import platform
 import shutil
 import stat
 import subprocess
 import sys
 import tomllib
+import warnings
 import zipfile
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from skill.runtime.content.loader import runtime_files
@@ -42,6 +45,31 @@ FORBIDDEN_MODULES = frozenset({
 })
 # What ships of the `skill` package: its __init__ and the runtime package, whole.
 SHIPPED_PACKAGE_FILES = ("__init__.py", "runtime")
+# Where the bundle's import graph starts: the handler module and the skill package.
+ENTRY_POINTS = ("lambda_function", "skill")
+
+
+class AwsSdk(StrEnum):
+    """Where boto3 comes from on Lambda."""
+
+    BUNDLED = "bundled"  # a pinned copy in the zip, its botocore trimmed to the services the skill calls
+    RUNTIME = "runtime"  # the copy the python3.x runtime itself provides (its version, updated by AWS)
+
+
+# The AWS SDK as the Lambda Python runtime provides it (AwsSdk.RUNTIME leaves these out of the zip).
+AWS_SDK_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# The only AWS services the runtime calls (persistence.DynamoDbAdapter); botocore ships models for
+# about 450 services, 64% of an untrimmed zip.
+AWS_SERVICES = ("dynamodb",)
+# botocore's data files every client loads (endpoints, partitions, retry and default-config rules).
+BOTOCORE_SHARED_DATA = frozenset({"_retry.json", "endpoints.json", "partitions.json",
+                                  "sdk-default-configuration.json"})
+# Per service, what a client loads (the model, its endpoint rules) or may (paginators, waiters);
+# examples-1.json is documentation only.
+BOTOCORE_SERVICE_DATA = frozenset({"service-2.json.gz", "service-2.json", "endpoint-rule-set-1.json.gz",
+                                   "endpoint-rule-set-1.json", "paginators-1.json", "waiters-2.json"})
+# Installer bookkeeping: RECORD would list files the trimming removed; the rest is never read.
+DIST_INFO_DROPPED = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 
 # Lambda quotas: 250 MB unzipped (code + layers); 50 MB zipped for a direct upload.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
@@ -65,6 +93,8 @@ class BundleReport:
     requirements: tuple[str, ...]
     excluded: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    aws_sdk: AwsSdk = AwsSdk.BUNDLED
+    unused: tuple[str, ...] = ()  # installed top-level packages the runtime never imports, left out
 
     def summary(self) -> str:
         return (f"{self.zip_path}: {self.zip_bytes / 1e6:.1f} MB zipped, "
@@ -176,16 +206,159 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def precompile(directory: Path, python: str) -> None:
-    """Write .pyc files for the target interpreter: /var/task is read-only, so without
-    them every cold start compiles every module again. Hash-based, so the fixed zip
+def top_level_name(path: Path) -> str | None:
+    """The import name a top-level entry of the bundle provides (None for metadata and data)."""
+    if path.name == "__pycache__" or path.name.endswith((".dist-info", ".data")):
+        return None
+    if path.is_dir():  # a package, or data (content/, audio/) if it holds no module
+        return path.name if any(p.suffix in (".py", ".pyc", ".so") for p in path.rglob("*")) else None
+    if path.suffix in (".py", ".pyc"):
+        return path.stem
+    if path.suffix == ".so":
+        return path.name.split(".")[0]
+    return None
+
+
+def imported_names(source: str, package: str) -> set[str]:
+    """Top-level names a module imports anywhere in it (lazy imports inside functions too); relative
+    imports stay in `package`."""
+    try:
+        with warnings.catch_warnings():  # old escape sequences in third-party docstrings
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add(package if node.level else (node.module or "").split(".")[0])
+    return found
+
+
+def import_closure(directory: Path, roots: tuple[str, ...] = ENTRY_POINTS) -> set[str]:
+    """The bundle's top-level packages reachable by import statements from `roots`: the static import
+    graph at package granularity. Imports by string stay inside a package (pydantic's lazy
+    attributes, ask_sdk_model's deserializer, botocore's handlers), so whole packages are kept."""
+    units = {name: path for path in directory.iterdir() if (name := top_level_name(path))}
+    seen: set[str] = set()
+    todo = [r for r in roots if r in units]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = units[name]
+        sources = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.suffix == ".py" else []
+        for source in sources:
+            todo += [n for n in imported_names(source.read_text(encoding="utf-8", errors="replace"), name)
+                     if n in units and n not in seen]
+    return seen
+
+
+def _dist_info_names(dist_info: Path) -> set[str]:
+    """Top-level import names a dist-info's package installed (from its RECORD)."""
+    record = dist_info / "RECORD"
+    if not record.is_file():
+        return set()
+    names = set()
+    for line in record.read_text(encoding="utf-8").splitlines():
+        first = line.split(",")[0].split("/")[0]
+        if first and not first.endswith((".dist-info", ".data")) and first not in ("..", "__pycache__"):
+            names.add(first.split(".")[0])
+    return names
+
+
+def drop_packages(directory: Path, keep: set[str]) -> list[str]:
+    """Remove the top-level packages not in `keep`, and the metadata of distributions left with none."""
+    dropped = []
+    for path in sorted(directory.iterdir()):
+        name = top_level_name(path)
+        if name is not None and name not in keep:
+            dropped.append(name)
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for dist_info in sorted(directory.glob("*.dist-info")):
+        names = _dist_info_names(dist_info)
+        if names and not names & keep:
+            shutil.rmtree(dist_info)
+    return sorted(set(dropped))
+
+
+def trim_aws_sdk(directory: Path, services: tuple[str, ...] = AWS_SERVICES) -> None:
+    """Keep botocore's shared data and the newest model of each service the skill calls; boto3's
+    resource models likewise (the skill uses clients, but boto3.resource(service) keeps working)."""
+    data = directory / "botocore" / "data"
+    if data.is_dir():
+        for entry in data.iterdir():
+            if entry.is_file() and entry.name not in BOTOCORE_SHARED_DATA:
+                entry.unlink()
+            elif entry.is_dir() and entry.name not in services:
+                shutil.rmtree(entry)
+        for service in services:
+            versions = sorted(v for v in (data / service).iterdir()
+                              if any((v / f).is_file() for f in ("service-2.json.gz", "service-2.json")))
+            if not versions:
+                raise BundleError(f"botocore has no model for {service}")
+            for version in (data / service).iterdir():
+                if version != versions[-1]:
+                    shutil.rmtree(version)
+            for f in versions[-1].iterdir():
+                if f.name not in BOTOCORE_SERVICE_DATA:
+                    f.unlink()
+    boto3_data = directory / "boto3" / "data"
+    if boto3_data.is_dir():
+        for entry in boto3_data.iterdir():
+            if entry.name not in services:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def trim_metadata(directory: Path) -> None:
+    """Drop installer bookkeeping and typing-only files (stubs, py.typed markers); licences stay."""
+    for dist_info in directory.glob("*.dist-info"):
+        for name in DIST_INFO_DROPPED:
+            (dist_info / name).unlink(missing_ok=True)
+    for path in [*directory.rglob("*.pyi"), *directory.rglob("py.typed")]:
+        if path.is_file():
+            path.unlink()
+
+
+def strip_debug_info(directory: Path, architecture: str) -> list[str]:
+    """Remove debug sections from extension modules (PyYAML's is shipped unstripped); code and symbols
+    stay. Only when this machine's `strip` reads the target architecture, else a note."""
+    host = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
+    tool = shutil.which("strip")
+    if tool is None or host != architecture:
+        return [f"extension modules not stripped (no strip for {architecture} here)"]
+    for lib in sorted(directory.rglob("*.so")):
+        result = subprocess.run([tool, "--strip-debug", str(lib)], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise BundleError(f"strip failed on {lib.relative_to(directory)}: {result.stderr.strip()}")
+    return []
+
+
+def precompile(directory: Path, python: str, own: tuple[str, ...] = ENTRY_POINTS) -> None:
+    """Compile for the target interpreter: /var/task is read-only, so without bytecode every cold start
+    compiles every module again. Dependencies ship as bytecode only (sourceless .pyc in place of the
+    .py, loaded the same way, half the bytes); the skill's own modules keep their source beside a
+    __pycache__ .pyc, so tracebacks in the logs show the lines. Hash-based, so the fixed zip
     timestamps do not invalidate them, and the output is reproducible."""
-    result = subprocess.run(
-        [python, "-W", "ignore", "-m", "compileall", "-q", "-j", "0",
-         "--invalidation-mode", "unchecked-hash", str(directory)],
-        capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise BundleError(f"compileall failed:\n{result.stdout}{result.stderr}".strip())
+    own_paths = [p for p in directory.iterdir() if top_level_name(p) in own]
+    dependencies = [p for p in sorted(directory.iterdir())
+                    if top_level_name(p) not in (None, *own) and (p.is_dir() or p.suffix == ".py")]
+    base = [python, "-W", "ignore", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    runs = [base + [str(p) for p in own_paths]]
+    if dependencies:
+        # -b: legacy placement (module.pyc beside where module.py was); -s: paths in tracebacks relative.
+        runs.append([*base, "-b", "-s", str(directory), *map(str, dependencies)])
+    for cmd in runs:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise BundleError(f"compileall failed:\n{result.stdout}{result.stderr}".strip())
+    for dep in dependencies:
+        for source in (dep.rglob("*.py") if dep.is_dir() else [dep]):
+            if source.with_suffix(".pyc").is_file():
+                source.unlink()
 
 
 def write_zip(directory: Path, zip_path: Path) -> tuple[int, int]:
@@ -209,7 +382,8 @@ def write_zip(directory: Path, zip_path: Path) -> tuple[int, int]:
 
 def build(out: Path | None = None, *, root: Path = REPO_ROOT,
           python_version: str = PYTHON_VERSION, architecture: str = ARCHITECTURE,
-          cache_root: Path | None = None, refresh: bool = False) -> BundleReport:
+          cache_root: Path | None = None, refresh: bool = False,
+          aws_sdk: AwsSdk = AwsSdk.BUNDLED) -> BundleReport:
     """Build `out` (a directory) and `out`.zip from the repository at `root`."""
     out = (root / DEFAULT_OUT) if out is None else out
     handler = root / HANDLER_FILE
@@ -225,6 +399,13 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
     shutil.copytree(deps, out)
     shutil.copy2(handler, out / "lambda_function.py")
     excluded = _copy_package(root / "skill", out / "skill")
+    # Only what the runtime imports: installed packages nothing reaches are left out.
+    keep = import_closure(out)
+    if aws_sdk is AwsSdk.RUNTIME:
+        keep -= AWS_SDK_PACKAGES
+    unused = [n for n in drop_packages(out, keep) if aws_sdk is AwsSdk.BUNDLED or n not in AWS_SDK_PACKAGES]
+    trim_aws_sdk(out)
+    trim_metadata(out)
     (out / "content").mkdir()
     for yaml_file in sorted((root / "content").glob("*.yaml")):
         shutil.copy2(yaml_file, out / "content" / yaml_file.name)
@@ -237,18 +418,19 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
         (out / "audio").mkdir()
         shutil.copy2(manifest, out / "audio" / MANIFEST_NAME)
     check_clean(out)
+    notes = strip_debug_info(out, architecture)
     python = find_python(python_version)
     if python:
         precompile(out, python)
-    notes = () if python else (f"no local python{python_version}: sources only, "
-                               "so cold starts compile them (slower)",)
+    else:
+        notes.append(f"no local python{python_version}: sources only, so cold starts compile them (slower)")
 
     zip_path = out.with_name(out.name + ".zip")
     count, unzipped = write_zip(out, zip_path)
     if unzipped > MAX_UNZIPPED_BYTES:
         raise BundleError(f"bundle is {unzipped / 1e6:.0f} MB unzipped; Lambda allows 250 MB")
     return BundleReport(out, zip_path, zip_path.stat().st_size, unzipped, count,
-                        requirements, tuple(excluded), notes)
+                        requirements, tuple(excluded), tuple(notes), aws_sdk, tuple(unused))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,18 +441,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-version", default=PYTHON_VERSION,
                         help=f"Lambda Python version (default: {PYTHON_VERSION}, as template.yaml)")
     parser.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)
+    parser.add_argument("--aws-sdk", choices=[a.value for a in AwsSdk], default=AwsSdk.BUNDLED.value,
+                        help="bundled: a pinned boto3 with botocore trimmed to DynamoDB (default); "
+                             "runtime: use the boto3 the Lambda runtime provides")
     parser.add_argument("--refresh", action="store_true",
                         help="re-resolve the runtime wheels instead of using the build cache")
     args = parser.parse_args(argv)
     try:
-        report = build(args.out, python_version=args.python_version,
-                       architecture=args.architecture, refresh=args.refresh)
+        report = build(args.out, python_version=args.python_version, architecture=args.architecture,
+                       refresh=args.refresh, aws_sdk=AwsSdk(args.aws_sdk))
     except BundleError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
     print(f"runtime requirements: {', '.join(report.requirements)}")
     for item in report.excluded:
         print(f"left out: {item}")
+    if report.unused:
+        print(f"left out (never imported): {', '.join(report.unused)}")
+    if report.aws_sdk is AwsSdk.RUNTIME:
+        print(f"left out (the Lambda runtime provides them): {', '.join(sorted(AWS_SDK_PACKAGES))}")
     for note in report.notes:
         print(f"note: {note}")
     print(report.summary())

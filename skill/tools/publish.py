@@ -6,9 +6,9 @@ whatever their timestamps. Media go up first and the manifest, playlist and feed
 so a reader never sees an index pointing at a file that is not there yet.
 
 Beside the audio go what skill.json links to (skill.tools.model_builder, `--audio-base-url`): the
-privacy policy and terms of use, written from content/policies.yaml into the directory as
-privacy.html and terms.html at every publish, and the art `acupressure artwork` drew (art/, as
-art/artwork.json lists it: the skill icons, AudioPlayer art and background, podcast artwork).
+skill icons, which the render draws into art/ and lists in the manifest, and the privacy policy and
+terms of use, written from content/policies.yaml into the directory as privacy.html and terms.html
+at every publish.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 from skill.runtime.content.loader import ContentError, content_directory
 from skill.runtime.content.models import PoliciesFile, PolicyKind
 from skill.runtime.manifest import MANIFEST_NAME, FileKind, audio_dir
-from skill.web.policies import HTML_TYPE, page_name, read_policies, write_pages
+from skill.web.policies import page_name, read_policies, write_pages
 
 SHA256_META = "sha256"
 IMMUTABLE = "public, max-age=31536000, immutable"  # content-hashed name: never changes
@@ -36,12 +36,9 @@ CONTENT_TYPES = {
     ".m3u": "audio/x-mpegurl",
     ".json": "application/json",
     ".xml": "application/rss+xml",
-    ".html": HTML_TYPE,
     ".png": "image/png",
+    ".html": "text/html; charset=utf-8",
 }
-# The art's index, beside the audio (`acupressure artwork --out audio/art`).
-ART_INDEX = "art/artwork.json"
-ART_KIND = "art"
 POLICY_KIND = "policy"
 # Written last: they point at the media files.
 INDEX_KINDS = frozenset({FileKind.PLAYLIST.value, FileKind.FEED.value, "manifest"})
@@ -108,35 +105,13 @@ def normalize_prefix(prefix: str) -> str:
     return f"{prefix}/" if prefix else ""
 
 
-def _safe(rel: str, where: Path) -> str:
-    """A relative path inside the directory, or PublishError."""
-    path = PurePosixPath(rel)
-    if not path.parts or path.is_absolute() or ".." in path.parts:
-        raise PublishError(f"{where}: unsafe path {rel!r}")
-    return path.as_posix()
-
-
-def beside_audio(directory: Path) -> dict[str, tuple[str, str | None]]:
-    """The policy pages and the art present in the directory: relative path -> (kind, hash)."""
-    found: dict[str, tuple[str, str | None]] = {}
-    for kind in PolicyKind:
-        if (directory / page_name(kind)).is_file():
-            found[page_name(kind)] = (POLICY_KIND, None)
-    index = directory / ART_INDEX
-    if index.is_file():
-        try:
-            art = json.loads(index.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PublishError(f"{index} is not valid JSON ({exc}): run `acupressure artwork` again") from exc
-        art_dir = PurePosixPath(ART_INDEX).parent
-        for name in art:
-            found[(art_dir / _safe(str(name), index)).as_posix()] = (ART_KIND, None)
-        found[ART_INDEX] = (ART_KIND, None)
-    return found
+def policy_pages(directory: Path) -> dict[str, tuple[str, str | None]]:
+    """The policy pages present in the directory: relative path -> (kind, hash)."""
+    return {page_name(kind): (POLICY_KIND, None) for kind in PolicyKind if (directory / page_name(kind)).is_file()}
 
 
 def local_files(directory: Path, prefix: str) -> list[LocalFile]:
-    """Every file the manifest lists, plus the manifest itself, the policy pages and the art; media first."""
+    """Every file the manifest lists (the art too), plus the manifest itself and the policy pages; media first."""
     manifest_path = directory / MANIFEST_NAME
     try:
         data = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -152,7 +127,7 @@ def local_files(directory: Path, prefix: str) -> list[LocalFile]:
             raise PublishError(f"{manifest_path}: entry {key!r} has an unsafe path {str(rel)!r}")
         listed[rel.as_posix()] = (str(entry.get("kind", "")), entry.get("hash"))
     listed[MANIFEST_NAME] = ("manifest", None)
-    listed.update(beside_audio(directory))
+    listed.update(policy_pages(directory))
 
     missing = sorted(rel for rel in listed if not (directory / rel).is_file())
     if missing:
@@ -200,9 +175,6 @@ def publish(client: Any, directory: Path, bucket: str, prefix: str = "audio/", *
     prefix = normalize_prefix(prefix)
     if (directory / MANIFEST_NAME).is_file():
         write_pages(policies or read_policies(content_directory()), directory)
-    if not (directory / ART_INDEX).is_file():
-        log(f"note: no {ART_INDEX} in {directory}: skill.json's icons are not published "
-            "(run `acupressure artwork`)")
     files = local_files(directory, prefix)
     client.head_bucket(Bucket=bucket)
     remote = _remote_sizes(client, bucket, prefix)

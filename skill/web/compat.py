@@ -49,13 +49,12 @@ def _oscrypto_cannot_load(exc: BaseException) -> bool:
 
 def _install_placeholder() -> None:
     errors = types.ModuleType("certvalidator.errors")
-    errors.ValidationError = _Unavailable
-    errors.PathError = _Unavailable
-    errors.PathBuildingError = _Unavailable
+    for name in ("ValidationError", "PathError", "PathBuildingError"):
+        setattr(errors, name, _Unavailable)
     module = types.ModuleType("certvalidator")
-    module.CertificateValidator = _PlaceholderValidator
-    module.ValidationContext = _PlaceholderValidator
-    module.errors = errors
+    for name in ("CertificateValidator", "ValidationContext"):
+        setattr(module, name, _PlaceholderValidator)
+    module.__dict__["errors"] = errors
     setattr(module, PLACEHOLDER_FLAG, True)
     sys.modules["certvalidator"] = module
     sys.modules["certvalidator.errors"] = errors

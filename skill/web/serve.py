@@ -12,6 +12,7 @@ from waitress import create_server
 
 from skill.runtime.manifest import audio_dir
 from skill.runtime.pipeline import AUDIO_BASE_URL_ENV, SKILL_ID_ENV, Config, build_app, configure_logging
+from skill.web.adapter import Verifier
 from skill.web.service import create_app
 from skill.web.verifier import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
@@ -26,9 +27,9 @@ NO_VERIFY_WARNING = """
 """
 
 
-def build_verifiers(config: Config, verify: bool) -> list:
+def build_verifiers(config: Config, verify: bool) -> list[Verifier]:
     """Signature + timestamp (unless --no-verify) and the skill-ID check (whenever a skill ID is set)."""
-    verifiers: list = []
+    verifiers: list[Verifier] = []
     if verify:
         verifiers += [SignatureVerifier(), TimestampVerifier()]
     if config.skill_id:

@@ -123,7 +123,7 @@ def chain_cache_name(url: str) -> str:
 def fetch_url(url: str) -> bytes:
     """Download a cert chain (bounded in size and time)."""
     with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as resp:
-        data = resp.read(MAX_CHAIN_BYTES + 1)
+        data: bytes = resp.read(MAX_CHAIN_BYTES + 1)
     if len(data) > MAX_CHAIN_BYTES:
         raise VerificationException("cert chain too large")
     return data

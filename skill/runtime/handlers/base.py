@@ -7,13 +7,14 @@ The request's plumbing (dependencies, session, profile, reply) lives in the flow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.slu.entityresolution.status_code import StatusCode
 
 from skill.runtime.content import Content
+from skill.runtime.dispatch import ANY, Scope
 from skill.runtime.flows.turn import Deps, SessionKey, request_type
 from skill.runtime.speech import Prompts, Speech
 
@@ -70,6 +71,11 @@ class Handler(AbstractRequestHandler):
         self.deps = deps
 
     @property
+    def scope(self) -> Scope:
+        """The requests can_handle may accept (skill/runtime/dispatch.py asks it about no others)."""
+        return ANY
+
+    @property
     def prompts(self) -> Prompts:
         return self.deps.prompts
 
@@ -86,6 +92,12 @@ class IntentHandler(Handler):
     """Handles the intents named in `intents`."""
 
     intents: tuple[str, ...] = ()
+    # True for a handler that reads the words of every intent (safety): it is asked about any intent.
+    any_intent: ClassVar[bool] = False
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.of_intents(None if self.any_intent else self.intents)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return intent_name(handler_input) in self.intents
@@ -95,6 +107,12 @@ class RequestTypeHandler(Handler):
     """Handles the request types named in `request_types`."""
 
     request_types: tuple[str, ...] = ()
+    # True for a catch-all: it is asked about requests of every type.
+    any_request: ClassVar[bool] = False
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.of_types(None if self.any_request else self.request_types)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return request_type(handler_input) in self.request_types

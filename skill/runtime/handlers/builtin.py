@@ -96,6 +96,8 @@ class UnknownIntentHandler(RequestTypeHandler):
 class OtherRequestHandler(RequestTypeHandler):
     """Everything else (AudioPlayer and system events...): acknowledge without speech."""
 
+    any_request = True
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return True
 

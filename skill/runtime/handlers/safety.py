@@ -7,6 +7,9 @@ coached past. What pregnancy changes lives in the flows' pregnancy gate.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
@@ -30,32 +33,67 @@ def said_texts(hi: HandlerInput) -> list[str]:
     return [s.value for s in slots.values() if s is not None and getattr(s, "value", None)]
 
 
+# Request attribute holding this request's Said (request attributes live for one request only).
+SAID_ATTR = "said"
+
+
+@dataclass
+class Said:
+    """What the user's words in one request say about safety, each worked out once and shared by the
+    safety handlers (each detector call normalises the words: done per request, not per handler)."""
+
+    deps: Deps
+    intent: str | None
+    texts: list[str]
+    symptom_ids: tuple[str, ...]  # RedFlagIntent's entity-resolution matches
+
+    @cached_property
+    def red_flag(self) -> RedFlag | None:
+        """A red flag named by entity resolution (RedFlagIntent) or found in any slot's words."""
+        flags = {f.id: f for f in self.deps.content.safety.red_flags}
+        found = [flags[i] for i in self.symptom_ids if i in flags]
+        found += [f for f in (self.deps.detector.red_flag(t) for t in self.texts) if f is not None]
+        return next((f for f in found if f.emergency), found[0] if found else None)
+
+    @cached_property
+    def pregnancy(self) -> Concern | None:
+        """The user says they are pregnant, or no longer are (by intent or in any slot's words)."""
+        if self.intent == Intent.PREGNANT:
+            return Concern.PREGNANT
+        if self.intent == Intent.NOT_PREGNANT:
+            return Concern.NOT_PREGNANT
+        for text in self.texts:
+            found = self.deps.detector.pregnancy(text)
+            if found is not None:
+                return found
+        return None
+
+
+def said(deps: Deps, hi: HandlerInput) -> Said:
+    """This request's Said, made at the first safety check."""
+    attrs = hi.attributes_manager.request_attributes
+    found = attrs.get(SAID_ATTR)
+    if not isinstance(found, Said):
+        name = intent_name(hi)
+        ids = slot(hi, Slot.SYMPTOM).ids if name == Intent.RED_FLAG else ()
+        found = attrs[SAID_ATTR] = Said(deps, name, said_texts(hi), ids)
+    return found
+
+
 def red_flag_in(deps: Deps, hi: HandlerInput) -> RedFlag | None:
     """A red flag named by entity resolution (RedFlagIntent) or found in any slot's words."""
-    flags = {f.id: f for f in deps.content.safety.red_flags}
-    found: list[RedFlag] = []
-    if intent_name(hi) == Intent.RED_FLAG:
-        found += [flags[i] for i in slot(hi, Slot.SYMPTOM).ids if i in flags]
-    found += [f for f in (deps.detector.red_flag(t) for t in said_texts(hi)) if f is not None]
-    return next((f for f in found if f.emergency), found[0] if found else None)
+    return said(deps, hi).red_flag
 
 
 def pregnancy_in(deps: Deps, hi: HandlerInput) -> Concern | None:
     """The user says they are pregnant, or no longer are (by intent or in any slot's words)."""
-    name = intent_name(hi)
-    if name == Intent.PREGNANT:
-        return Concern.PREGNANT
-    if name == Intent.NOT_PREGNANT:
-        return Concern.NOT_PREGNANT
-    for text in said_texts(hi):
-        found = deps.detector.pregnancy(text)
-        if found is not None:
-            return found
-    return None
+    return said(deps, hi).pregnancy
 
 
 class RedFlagHandler(IntentHandler):
     """A red flag, in any words, at any point: no routine; urgent care; end kindly; stop the player."""
+
+    any_intent = True  # words said inside any intent
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return request_type(handler_input) == "IntentRequest" and red_flag_in(self.deps, handler_input) is not None
@@ -74,6 +112,8 @@ class RedFlagHandler(IntentHandler):
 
 class PregnancyHandler(IntentHandler):
     """'I'm pregnant' (or said inside any request): remembered; avoided points are left out from now on."""
+
+    any_intent = True  # words said inside any intent
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return request_type(handler_input) == "IntentRequest" and \
@@ -97,6 +137,8 @@ class PregnancyHandler(IntentHandler):
 
 class NotPregnantHandler(IntentHandler):
     """'I'm not pregnant any more': the flag is removed, every point is coached again."""
+
+    any_intent = True  # words said inside any intent
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return request_type(handler_input) == "IntentRequest" and \

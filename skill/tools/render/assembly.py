@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skill.tools.render.plan import Part
-from skill.tools.render.settings import Settings
+from skill.tools.render.settings import RENDER_RATE, Settings
 
 
 @dataclass
@@ -33,7 +33,20 @@ def trim(samples: np.ndarray, threshold_db: float) -> np.ndarray:
     return samples[loud[0]: loud[-1] + 1]
 
 
-def bell(rate: int, ms: int, level_db: float, base_hz: float, partials: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+def to_render_rate(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Speech at the rate every file is assembled and encoded at (polyphase, exact ratio)."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    if rate == RENDER_RATE:
+        return samples
+    g = gcd(RENDER_RATE, rate)
+    return resample_poly(samples, RENDER_RATE // g, rate // g)
+
+
+def bell(rate: int, ms: int, level_db: float, base_hz: float,
+         partials: tuple[tuple[float, float, float], ...]) -> np.ndarray:
     """A soft bell: decaying sine partials (ratio, amplitude, decay per second) with a short fade-in."""
     n = int(rate * ms / 1000)
     t = np.arange(n) / rate
@@ -102,7 +115,7 @@ def assemble(parts: list[Part], speech: dict[str, np.ndarray], rate: int, settin
     chapters = []
     titles = chapter_titles or {}
     ordered = sorted(spans.items(), key=lambda kv: kv[1][0])
-    for i, (cid, (a, b)) in enumerate(ordered):
+    for i, (cid, (a, _b)) in enumerate(ordered):
         # Chapters tile the file: each runs to the next one's start (gaps belong to the chapter before).
         end = ordered[i + 1][1][0] if i + 1 < len(ordered) else pos
         start = 0 if i == 0 else a

@@ -7,21 +7,27 @@ import json
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from skill.runtime.content.loader import Content, load
 from skill.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, FileKind
 from skill.tools.render.engines import Engine
-from skill.tools.render.plan import Item, plan
-from skill.tools.render.settings import MAX_ALEXA_S, Settings, audio_base_url
+from skill.tools.render.plan import Item, pictures_digest, plan
+from skill.tools.render.progress import FILE_WEIGHT_CHARS, Progress
+from skill.tools.render.pronounce import Hints, load_hints
+from skill.tools.render.settings import MAX_ALEXA_S, RENDER_RATE, Format, Pace, Settings, Voice, audio_base_url
 
 CACHE_DIR = ".cache/speech"
 OUTPUT_DIRS = ("prompts", "steps", "routines")
+# Pictures drawn from content/pictures.yaml (skill.tools.artwork): icons, stream and podcast art, one
+# per point for the downloads' chapters. Published with the audio; listed in the manifest as images.
+ART_DIR = "art"
+PODCAST_ART = f"{ART_DIR}/podcast-3000.png"
+COVER_ART = f"{ART_DIR}/art-512.png"
 PLAYLIST = "routines.m3u"
 FEED = "feed.xml"
 LUFS_TOLERANCE = 0.5  # LU: every file lands within target +- this, measured after MP3 decode
@@ -44,6 +50,9 @@ class Report:
     synth_s: float = 0.0      # the engine's own synthesis time, summed over workers
     total_s: float = 0.0
     bytes: int = 0
+    # Wall-clock per phase (plan, synthesise, assemble, commit) and worker seconds per assembly step.
+    wall: dict[str, float] = field(default_factory=dict)
+    work: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (f"{len(self.rendered)} of {self.files} files rendered, {self.synthesized} lines synthesised "
@@ -71,8 +80,8 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(engine: Engine, settings: Settings, out: str, threads: int | None, quiet_sigint: bool,
-                 parent: int | None = None) -> None:
+def _init_worker(engine: Engine, settings: Settings, hints: Hints, out: str, threads: int | None,
+                 quiet_sigint: bool, parent: int | None = None) -> None:
     if quiet_sigint:
         # The parent handles Ctrl-C: it stops handing out work and cleans up.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -82,103 +91,229 @@ def _init_worker(engine: Engine, settings: Settings, out: str, threads: int | No
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if threads and hasattr(engine, "threads"):
         engine.threads = threads
-    _W.update(engine=engine, settings=settings, out=Path(out))
+    _W.clear()
+    _W.update(engine=engine, settings=settings, hints=hints, out=Path(out))
 
 
-def cache_path(out: Path, engine_id: str, text: str) -> Path:
-    """Cached speech for one line in one voice with one set of settings."""
-    h = hashlib.sha256(f"{engine_id}\0{text}".encode()).hexdigest()[:24]
+def cache_path(out: Path, engine_id: str, text: str, voice: Voice | None = None) -> Path:
+    """Cached speech for one line (as the engine reads it) in one voice at one pace."""
+    pace = "" if voice is None else json.dumps(asdict(voice), sort_keys=True)
+    h = hashlib.sha256(f"{engine_id}\0{pace}\0{text}".encode()).hexdigest()[:24]
     return out / CACHE_DIR / f"{h}.npz"
 
 
-def _synth_task(text: str, engine_id: str) -> float:
-    """Synthesise one line into the cache; return the engine's time for it."""
+def _line_path(text: str, pace: Pace, engine_id: str) -> Path:
+    settings, out, hints = _W["settings"], _W["out"], _W["hints"]
+    return cache_path(out, engine_id, hints.apply(text), settings.voice(pace))
+
+
+def _synth_task(text: str, pace: Pace, engine_id: str) -> float:
+    """Synthesise one line into the cache, trimmed and at the render rate; return the engine's time."""
     import numpy as np
 
-    from skill.tools.render.assembly import trim
+    from skill.tools.render.assembly import to_render_rate, trim
 
-    engine, settings, out = _W["engine"], _W["settings"], _W["out"]
+    engine, settings, hints = _W["engine"], _W["settings"], _W["hints"]
     if hasattr(engine, "load"):
         engine.load()  # loading the voice is overhead, not synthesis
     t = time.perf_counter()
-    speech = engine.synthesize(text)
+    speech = engine.synthesize(hints.apply(text), settings.voice(pace))
     spent = time.perf_counter() - t
     clip = trim(np.asarray(speech.samples, dtype=np.float64), settings.trim_threshold_db)
     if len(clip) == 0:
         raise RenderError(f"the engine produced silence for {text!r}")
-    path = cache_path(out, engine_id, text)
+    clip = to_render_rate(clip, speech.rate)
+    path = _line_path(text, pace, engine_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.tmp-{os.getpid()}.npz")
-    np.savez(tmp, samples=clip.astype(np.float32), rate=np.array(speech.rate))
+    np.savez(tmp, samples=clip.astype(np.float32), rate=np.array(RENDER_RATE))
     os.replace(tmp, path)
     return spent
 
 
-def _assemble_task(item: Item, engine_id: str) -> dict:
-    """Assemble, normalise, encode and measure one file; return its manifest entry."""
+def _speech(item: Item, engine_id: str) -> dict:
+    """Each line of an item at the target loudness, peaks limited; once per worker per line."""
     import numpy as np
 
     from skill.tools.render import loudness
+
+    settings = _W["settings"]
+    memo: dict = _W.setdefault("clips", {})
+    speech = {}
+    for text, pace in item.lines():
+        if (text, pace) not in memo:
+            with np.load(_line_path(text, pace, engine_id)) as z:
+                clip = z["samples"].astype(np.float64)
+            # Lines arrive at the target already, so a file needs one gain and rarely a limiter.
+            # Aimed where most files are encoded (Alexa's format), ahead of that encoder's loss.
+            memo[text, pace] = loudness.normalize(clip, RENDER_RATE,
+                                                  settings.target_lufs + settings.alexa.encoder_loss_lu,
+                                                  settings.limiter_ceiling_dbtp)
+        speech[text] = memo[text, pace]
+    return speech
+
+
+@dataclass
+class Encoded:
+    """A cut signal encoded once, with what its decoded stream measured."""
+
+    data: bytes
+    decoded: object  # np.ndarray of the decoded stream, where the splicer checks for exact silence
+    lufs: float
+    true_peak: float
+
+
+def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
+    """Loudness set once in PCM (ahead of the encoder's known loss), one encode, one decode-and-measure.
+
+    Only a file the check finds outside target +- LUFS_TOLERANCE (or over the peak limit) gets a
+    corrected second encode.
+    """
+    from skill.tools.render import loudness, mp3
+
+    rate = RENDER_RATE
+    aim = settings.target_lufs + fmt.encoder_loss_lu
+    ceiling = settings.limiter_ceiling_dbtp
+    tp_ok = settings.true_peak_max_dbtp - 0.1
+    y = x
+    attempts = 4
+    lufs = tp = 0.0
+    for attempt in range(attempts):
+        if attempt:
+            _W["work"]["retries"] = _W["work"].get("retries", 0.0) + 1
+        with _timed("loudness in PCM"):
+            if attempt < attempts - 1:
+                y = loudness.normalize(y, rate, aim, ceiling)
+            else:
+                # Loudness and the peak limit still fight: the peak limit wins, by plain gain,
+                # which the encoder's overshoot follows.
+                y = y * 10.0 ** (min(settings.target_lufs - lufs, tp_ok - 0.2 - tp) / 20.0)
+        with _timed("encode"):
+            data = mp3.encode(y, rate, fmt.bitrate_kbps)
+        with _timed("decode and measure"):
+            decoded, _ = mp3.decode(data)   # what listeners get, measured with the real meter
+            tp = loudness.true_peak_dbtp(decoded)
+            lufs = loudness.integrated_lufs(decoded, rate)
+        if tp <= tp_ok and abs(lufs - settings.target_lufs) <= LUFS_TOLERANCE:
+            break
+        # The encoder moved it more than expected: aim off by the measured miss and encode again.
+        aim += settings.target_lufs - lufs
+        if tp > tp_ok:
+            ceiling -= tp - tp_ok + 0.3
+    if not within_spec({"lufs": lufs, "true_peak_dbtp": tp}, settings):
+        raise RenderError(f"{key}: could not meet the loudness spec ({lufs:.2f} LUFS, {tp:.2f} dBTP after encoding)")
+    return Encoded(data, decoded, lufs, tp)
+
+
+def _chapter_images(out: Path, chapter_points: dict[str, str]) -> tuple[dict[str, bytes], bytes | None]:
+    """Each chapter's picture (the point its step presses; the cover for the rest) and the cover."""
+    cover_path = out / COVER_ART
+    cover = cover_path.read_bytes() if cover_path.is_file() else None
+    images: dict[str, bytes] = {}
+    for step_id, point_id in chapter_points.items():
+        path = out / ART_DIR / "points" / f"{point_id}.png"
+        if path.is_file():
+            images[step_id] = path.read_bytes()
+    if cover:
+        images.setdefault("intro", cover)
+        images.setdefault("outro", cover)
+    return images, cover
+
+
+def _artwork(out: Path, content: Content, old_files: dict) -> dict[str, dict]:
+    """Draw the artwork when content has pictures and they changed; manifest entries for the PNGs."""
+    digest = pictures_digest(content)
+    if not digest:
+        return {}
+    art = out / ART_DIR
+    index = art / "artwork.json"
+    previous = {k: e for k, e in old_files.items() if e.get("kind") == FileKind.IMAGE.value}
+    current = bool(previous) and all(e.get("hash") == digest and (out / e["path"]).is_file()
+                                     for e in previous.values())
+    if not current or not index.is_file():
+        # Imported here: resvg is a render dependency the rest of the render does not need.
+        from skill.runtime import pictures
+        from skill.tools import artwork
+
+        artwork.write_all(art, pictures.load(content.directory / pictures.PICTURES_FILE))
+    listed = json.loads(index.read_text(encoding="utf-8"))
+    return {f"image/{name.removesuffix('.png')}": {
+        "kind": FileKind.IMAGE.value, "path": f"{ART_DIR}/{name}", "text": info["purpose"], "hash": digest,
+        "duration_ms": 0,
+        "size_bytes": (art / name).stat().st_size, "width": info["width"], "height": info["height"]}
+        for name, info in sorted(listed.items())}
+
+
+def _assemble_task(items: list[Item], engine_id: str) -> tuple[list[dict], dict[str, float]]:
+    """Assemble, encode and measure a group of files (one step's hold versions share their encode)."""
+    _W["work"] = {}
+    return [_assemble_one(item, engine_id) for item in items], _W["work"]
+
+
+@contextmanager
+def _timed(step: str):
+    """Add this block's time to the worker's account of where assembly time goes."""
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        work = _W.setdefault("work", {})
+        work[step] = work.get(step, 0.0) + time.perf_counter() - t
+
+
+def _assemble_one(item: Item, engine_id: str) -> dict:
+    """One file: speech and exact quiet in PCM, the quiet cut out, one encode, the quiet spliced back."""
+    from skill.tools.render import mp3
     from skill.tools.render.assembly import assemble
-    from skill.tools.render.ffmpeg import decode, encode_mp3
 
     settings, out = _W["settings"], _W["out"]
-    memo: dict[str, tuple[np.ndarray, int]] = _W.setdefault("clips", {})
-    speech: dict[str, np.ndarray] = {}
-    rate = None
-    for text in item.texts():
-        if text not in memo:
-            with np.load(cache_path(out, engine_id, text)) as z:
-                clip, clip_rate = z["samples"].astype(np.float64), int(z["rate"])
-            # Each line at the target loudness, peaks limited, once per worker: the whole file
-            # then needs only a small correction, not a full limiter pass over every line again.
-            memo[text] = (loudness.normalize(clip, clip_rate, settings.target_lufs,
-                                             settings.limiter_ceiling_dbtp), clip_rate)
-        speech[text], rate = memo[text]
-    rate = rate or 24000
-    a = assemble(item.parts, speech, rate, settings, item.meta.get("chapters"))
+    rate = RENDER_RATE
+    with _timed("line loudness"):
+        speech = _speech(item, engine_id)
+    with _timed("assemble"):
+        a = assemble(item.parts, speech, rate, settings, item.meta.get("chapters"))
     fmt = settings.alexa if item.fmt == "alexa" else settings.download
     if item.fmt == "alexa" and a.duration_ms > MAX_ALEXA_S * 1000:
         raise RenderError(f"{item.key} would last {a.duration_ms / 1000:.1f} s; Alexa plays at most "
                           f"{MAX_ALEXA_S:.0f} s in one clip: shorten its lines in content/")
-    samples = loudness.normalize(a.samples, rate, settings.target_lufs, settings.limiter_ceiling_dbtp)
+    delay = mp3.encoder_delay(rate, fmt.bitrate_kbps)
+    lead = round(rate * settings.lead_ms / 1000)
+    if lead < delay:
+        raise RenderError(f"lead_ms={settings.lead_ms} is shorter than the encoder's delay ({delay} samples)")
+    # The decoder plays the encoder's delay first: take it from the lead-in, so every sound is
+    # heard exactly where the timeline says.
+    x = a.samples[delay:]
+    with _timed("assemble"):
+        cuts = mp3.plan_cuts(x, delay)
+        xc = mp3.cut(x, cuts)
+        key = (fmt, hashlib.sha256(xc.tobytes()).hexdigest())
+    memo: dict = _W.setdefault("encoded", {})
+    if key not in memo:
+        memo.clear()  # one step's versions come together; older encodes are not needed again
+        memo[key] = _encode_measured(xc, fmt, settings, item.key)
+    enc = memo[key]
+    inserts = mp3.place_inserts(enc.data, enc.decoded, mp3.inserts_for(cuts, delay), rate, fmt.bitrate_kbps)
+    if inserts is None:
+        # The encoder never settled into silence near a cut: encode the whole file instead.
+        enc, inserts = _encode_measured(x, fmt, settings, item.key), []
+    spliced = mp3.Spliced(enc.data, inserts, rate, fmt.bitrate_kbps)
     final = out / item.path
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
-    ceiling = settings.limiter_ceiling_dbtp
-    tp_ok = settings.true_peak_max_dbtp - 0.1
-    for attempt in range(9):
-        encode_mp3(samples, rate, tmp, out_rate=fmt.sample_rate, bitrate_kbps=fmt.bitrate_kbps)
-        # Measure what listeners get: the decoded MP3, with the real meter.
-        decoded, drate = decode(tmp)
-        tp = loudness.true_peak_dbtp(decoded)
-        lufs = loudness.integrated_lufs(decoded, drate)
-        if tp <= tp_ok and (abs(lufs - settings.target_lufs) <= LUFS_TOLERANCE or attempt >= 6):
-            break
-        if attempt >= 6:
-            # Loudness and the peak limit fight: the peak limit wins, by plain gain, which the
-            # encoder's overshoot follows.
-            samples = samples * 10.0 ** ((settings.true_peak_max_dbtp - 0.3 - tp) / 20.0)
-            continue
-        # The encoder's low-pass and overshoot move loudness and peaks a little: correct and encode again.
-        if tp > tp_ok:
-            ceiling -= tp - (settings.true_peak_max_dbtp - 0.3)
-        samples = loudness.limit(samples * 10.0 ** ((settings.target_lufs - lufs) / 20.0), rate, ceiling)
-    if not within_spec({"lufs": lufs, "true_peak_dbtp": tp}, settings):
-        tmp.unlink(missing_ok=True)
-        raise RenderError(f"{item.key}: could not meet the loudness spec "
-                          f"({lufs:.2f} LUFS, {tp:.2f} dBTP after encoding)")
-    if item.kind is FileKind.ROUTINE:
-        from skill.tools.render.tags import write_id3
+    with _timed("splice and write"):
+        tmp.write_bytes(spliced.whole())
+        if item.kind is FileKind.ROUTINE:
+            from skill.tools.render.tags import write_id3
 
-        write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
-                  track=item.meta.get("track", 1), chapters=a.chapters)
-    os.replace(tmp, final)
+            images, cover = _chapter_images(out, item.meta.get("chapter_points", {}))
+            write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
+                      track=item.meta.get("track", 1), chapters=a.chapters, images=images, cover=cover)
+        os.replace(tmp, final)
     entry = {
         "kind": item.kind.value, "path": item.path, "text": item.text, "hash": item.hash,
-        "duration_ms": round(len(decoded) * 1000 / drate), "timeline": a.timeline,
+        "duration_ms": round(spliced.frames * mp3.FRAME * 1000 / rate), "timeline": a.timeline,
         "sample_rate": fmt.sample_rate, "bitrate_kbps": fmt.bitrate_kbps, "size_bytes": final.stat().st_size,
-        "lufs": round(lufs, 2), "true_peak_dbtp": round(tp, 2),
+        "lufs": round(enc.lufs, 2), "true_peak_dbtp": round(enc.true_peak, 2),
     }
     if a.chapters and item.kind is FileKind.ROUTINE:
         entry["chapters"] = a.chapters
@@ -214,19 +349,11 @@ def _read_manifest(out: Path) -> dict:
         return {"files": {}}
 
 
-def _progress(total: int, enabled: bool | None):
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(total=total, unit="file", disable=not show, file=sys.stderr, dynamic_ncols=True)
-
-
-def _run_tasks(pool, fn, args: list[tuple], bar, on_result) -> None:
+def _run_tasks(pool, fn, args: list[tuple], on_result) -> None:
     """Run tasks (in a pool, or here); stop at the first failure."""
     if pool is None:
         for a in args:
             on_result(a, fn(*a))
-            bar.update(1)
         return
     futures: dict[Future, tuple] = {pool.submit(fn, *a): a for a in args}
     pending = set(futures)
@@ -239,7 +366,17 @@ def _run_tasks(pool, fn, args: list[tuple], bar, on_result) -> None:
                     p.cancel()
                 raise exc
             on_result(futures[f], f.result())
-            bar.update(1)
+
+
+def _groups(todo: list[Item]) -> list[list[Item]]:
+    """One task per step (all its hold versions share one encode), longest work first."""
+    groups: dict[tuple, list[Item]] = {}
+    for item in todo:
+        key = (item.kind, item.meta.get("routine_id"), item.meta.get("step_id")) \
+            if item.kind is FileKind.STEP else (item.key,)
+        groups.setdefault(key, []).append(item)
+    # Longest first, so one big routine does not finish last on its own core.
+    return sorted(groups.values(), key=lambda g: (g[0].kind is not FileKind.ROUTINE, -sum(len(i.parts) for i in g)))
 
 
 def _clean_tmp(out: Path) -> None:
@@ -272,10 +409,13 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     report = Report(out=out, engine=engine_id, jobs=jobs)
     _clean_tmp(out)
 
-    items = plan(content, engine_id, settings, routines=routines, prompts=prompts, holds=holds)
+    hints = load_hints()
+    voice_id = f"{engine_id}+hints:{hints.digest()}" if hints.words else engine_id
+    items = plan(content, voice_id, settings, routines=routines, prompts=prompts, holds=holds)
     report.files = len(items)
     old = _read_manifest(out)
     old_files: dict = old.get("files", {})
+    art_files = _artwork(out, content, old_files)
     keep: dict[str, dict] = {}
     todo: list[Item] = []
     for item in items:
@@ -286,14 +426,17 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
         else:
             todo.append(item)
 
+    def line_file(text: str, pace: Pace) -> Path:
+        return cache_path(out, engine_id, hints.apply(text), settings.voice(pace))
+
     old_paths = {e["path"] for e in old_files.values()}
     created: list[Path] = []
     results: dict[str, dict] = {}
     pool = None
     try:
         if todo:
-            texts = sorted({t for item in todo for t in item.texts()})
-            missing = [t for t in texts if not cache_path(out, engine_id, t).is_file()]
+            lines = sorted({ln for item in todo for ln in item.lines()})
+            missing = [ln for ln in lines if not line_file(*ln).is_file()]
             # Each worker runs the engine single-threaded; in-process we let it use every core.
             threads = 1 if jobs > 1 else None
             if jobs > 1:
@@ -301,29 +444,41 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
                 # render) deadlocks its forked children when they start their own.
                 ctx = multiprocessing.get_context("spawn")
                 pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(engine, settings, str(out), threads, True, os.getpid()))
+                                           initargs=(engine, settings, hints, str(out), threads, True,
+                                                     os.getpid()))
             else:
-                _init_worker(engine, settings, str(out), threads, False)
+                _init_worker(engine, settings, hints, str(out), threads, False)
             created = [out / i.path for i in todo if i.path not in old_paths]
-            with _progress(len(missing) + len(todo), progress) as bar:
-                bar.set_description("synthesising")
+            with Progress(sum(len(t) for t, _ in missing), len(todo), enabled=progress) as bar:
+                bar.start("synthesising", lines=len(missing))
 
-                def synthesised(_a, spent: float) -> None:
+                def synthesised(a, spent: float) -> None:
                     report.synth_s += spent
                     report.synthesized += 1
+                    bar.advance(len(a[0]), line=True)
 
-                _run_tasks(pool, _synth_task, [(t, engine_id) for t in missing], bar, synthesised)
-                bar.set_description("assembling")
+                # Longest lines first: the last task to finish is a short one.
+                order = sorted(missing, key=lambda ln: -len(ln[0]))
+                report.wall["plan"] = time.perf_counter() - t0
+                _run_tasks(pool, _synth_task, [(t, pace, engine_id) for t, pace in order], synthesised)
+                report.wall["synthesise"] = time.perf_counter() - t0 - report.wall["plan"]
+                bar.start("assembling")
 
-                def assembled(a, entry: dict) -> None:
-                    results[a[0].key] = entry
-                    report.rendered.append(a[0].key)
+                def assembled(a, result: tuple[list[dict], dict[str, float]]) -> None:
+                    entries, work = result
+                    for k, v in work.items():
+                        report.work[k] = report.work.get(k, 0.0) + v
+                    for item, entry in zip(a[0], entries, strict=True):
+                        results[item.key] = entry
+                        report.rendered.append(item.key)
+                        bar.advance(FILE_WEIGHT_CHARS)
 
-                # Longest first, so one big routine does not finish last on its own core.
-                order = sorted(todo, key=lambda i: (i.kind is not FileKind.ROUTINE, -len(i.parts)))
-                _run_tasks(pool, _assemble_task, [(i, engine_id) for i in order], bar, assembled)
+                _run_tasks(pool, _assemble_task, [(g, engine_id) for g in _groups(todo)], assembled)
+                report.wall["assemble"] = time.perf_counter() - t0 - sum(report.wall.values())
+        t_commit = time.perf_counter()
         files = {item.key: results.get(item.key) or keep[item.key] for item in items}
-        _commit(out, files, content, engine_id, settings, old_files)
+        files.update(art_files)
+        _commit(out, files, content, voice_id, settings, old_files)
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -336,9 +491,10 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    _cleanup(out, files, {cache_path(out, engine_id, t) for item in items for t in item.texts()})
+    _cleanup(out, files, {line_file(*ln) for item in items for ln in item.lines()})
     report.bytes = sum((out / e["path"]).stat().st_size for e in files.values() if (out / e["path"]).exists())
     report.total_s = time.perf_counter() - t0
+    report.wall["commit and clean up"] = time.perf_counter() - t_commit
     return report
 
 
@@ -356,7 +512,8 @@ def _commit(out: Path, files: dict[str, dict], content: Content, engine_id: str,
     companions = {}
     if routines:
         m3u = tags.m3u(routines)
-        rss = tags.feed(routines, audio_base_url(), content.safety.disclaimer)
+        rss = tags.feed(routines, audio_base_url(), content.safety.disclaimer,
+                        image=PODCAST_ART if (out / PODCAST_ART).is_file() else None)
         for key, name, kind, text in (("playlist", PLAYLIST, FileKind.PLAYLIST, m3u),
                                       ("feed", FEED, FileKind.FEED, rss)):
             h = hashlib.sha256(text.encode()).hexdigest()[:20]

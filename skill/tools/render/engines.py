@@ -11,6 +11,8 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from skill.tools.render.settings import Voice
+
 GTTS_URL_ENV = "ACUPRESSURE_GTTS_URL"        # base URL of the gTTS service (default Google Translate)
 GTTS_TLD_ENV = "ACUPRESSURE_GTTS_TLD"        # translate.google.<tld> when no URL is given
 GTTS_FALLBACK_ENV = "ACUPRESSURE_GTTS_FALLBACK"  # "piper": re-render offline if gTTS is unreachable
@@ -41,8 +43,8 @@ class Engine(Protocol):
     def identity(self) -> str:
         """Voice and settings; part of every audio hash, so a change re-renders."""
 
-    def synthesize(self, text: str) -> Speech:
-        """Speak one line of text."""
+    def synthesize(self, text: str, voice: Voice | None = None) -> Speech:
+        """Speak one line of text, at the voice's pace where the engine can."""
 
 
 class PiperEngine:
@@ -50,11 +52,9 @@ class PiperEngine:
 
     name: ClassVar[str] = "piper"
 
-    def __init__(self, model_path: str | None = None, *, threads: int | None = None,
-                 length_scale: float | None = None) -> None:
+    def __init__(self, model_path: str | None = None, *, threads: int | None = None) -> None:
         self.model_path = model_path or os.environ.get(PIPER_VOICE_ENV) or None
         self.threads = threads
-        self.length_scale = length_scale
         self._voice = None
 
     def _paths(self) -> tuple[str, str]:
@@ -71,8 +71,9 @@ class PiperEngine:
     def identity(self) -> str:
         model, config = self._paths()
         # The voice config plus the model file's size identify the voice without hashing 60 MB.
-        h = hashlib.sha256(open(config, "rb").read() + str(os.path.getsize(model)).encode()).hexdigest()[:12]
-        return f"piper:{os.path.basename(model).removesuffix('.onnx')}:{h}:ls={self.length_scale}"
+        with open(config, "rb") as f:
+            h = hashlib.sha256(f.read() + str(os.path.getsize(model)).encode()).hexdigest()[:12]
+        return f"piper:{os.path.basename(model).removesuffix('.onnx')}:{h}"
 
     def load(self):
         """Load the ONNX voice once (a few seconds)."""
@@ -94,16 +95,31 @@ class PiperEngine:
             self._voice = PiperVoice(config=cfg, session=session)
         return self._voice
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, voice: Voice | None = None) -> Speech:
         from piper import SynthesisConfig
 
-        voice = self.load()
-        cfg = SynthesisConfig(length_scale=self.length_scale)
-        chunks = list(voice.synthesize(text, syn_config=cfg))
+        piper = self.load()
+        cfg = SynthesisConfig(length_scale=voice.length_scale, noise_scale=voice.noise_scale,
+                              noise_w_scale=voice.noise_w) if voice else None
+        chunks = list(piper.synthesize(text, syn_config=cfg))
         if not chunks:
             raise EngineError(f"Piper produced no audio for {text!r}")
-        samples = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float64)
-        return Speech(samples, chunks[0].sample_rate)
+        rate = chunks[0].sample_rate
+        # Piper speaks sentence by sentence: a breath between them, as its own CLI does.
+        pause = np.zeros(int(rate * (voice.sentence_ms if voice else 0) / 1000))
+        pieces = []
+        for i, c in enumerate(chunks):
+            if i and len(pause):
+                pieces.append(pause)
+            pieces.append(_trimmed(c.audio_float_array.astype(np.float64)) if len(chunks) > 1 else
+                          c.audio_float_array.astype(np.float64))
+        return Speech(np.concatenate(pieces), rate)
+
+
+def _trimmed(x: np.ndarray, threshold: float = 10.0 ** (-50.0 / 20.0)) -> np.ndarray:
+    """A sentence without Piper's own leading and trailing quiet, so the pause between is exact."""
+    loud = np.flatnonzero(np.abs(x) > threshold)
+    return x[loud[0]: loud[-1] + 1] if len(loud) else x
 
 
 def _gtts_class():
@@ -145,7 +161,8 @@ class GTTSEngine:
     def identity(self) -> str:
         return f"gtts:{self.lang}:{self.endpoint}"
 
-    def synthesize(self, text: str) -> Speech:
+    def synthesize(self, text: str, voice: Voice | None = None) -> Speech:
+        """The service has one pace; `voice` is accepted for the common interface."""
         from gtts import gTTSError
 
         from skill.tools.render.ffmpeg import decode_bytes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 TARGET_LUFS = -16.0        # integrated loudness of every rendered file (speech podcasts, Alexa)
 TRUE_PEAK_MAX_DBTP = -1.0  # no file may exceed this
 # Limiter ceiling before encoding: MP3 encoding adds inter-sample overshoot, so keep a margin.
-LIMITER_CEILING_DBTP = -2.0
+LIMITER_CEILING_DBTP = -1.8
 OVERSAMPLE = 4
 _MIN_MEASURE_S = 0.5  # pyloudnorm needs at least one 400 ms gating block
 
@@ -25,7 +27,7 @@ def _silent_runs(x: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     """[start, end) of every run of near-silent samples at least min_len long."""
     quiet = np.abs(x) < SILENT
     edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
-    return [(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_len]
+    return [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_len]
 
 
 def squeeze_silence(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -47,15 +49,75 @@ def squeeze_silence(samples: np.ndarray, rate: int) -> np.ndarray:
     return samples[keep]
 
 
-def integrated_lufs(samples: np.ndarray, rate: int) -> float:
-    """Integrated loudness (LUFS, gated) of mono float samples, measured with pyloudnorm's BS.1770 meter."""
+@lru_cache(maxsize=4)
+def _k_filters(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
+    """pyloudnorm's BS.1770 K-weighting stages at this rate: (b, a, passband gain)."""
     import pyloudnorm
+
+    return tuple((f.b, f.a, f.passband_gain) for f in pyloudnorm.Meter(rate)._filters.values())
+
+
+def integrated_lufs(samples: np.ndarray, rate: int) -> float:
+    """Integrated loudness (LUFS, gated) of mono float samples: pyloudnorm's meter, its block loop vectorised.
+
+    Same K-weighting filters, block bounds and gates as pyloudnorm.Meter.integrated_loudness
+    (tests hold the two to 0.001 LU), at a fraction of the cost.
+    """
+    from scipy.signal import lfilter
 
     x = squeeze_silence(np.asarray(samples, dtype=np.float64), rate)
     if len(x) < _MIN_MEASURE_S * rate:
         # Pad short clips with silence: the absolute gate (-70 LUFS) drops the padding.
         x = np.concatenate([x, np.zeros(int(_MIN_MEASURE_S * rate) - len(x))])
-    return float(pyloudnorm.Meter(rate).integrated_loudness(x))
+    for b, a, g in _k_filters(rate):
+        x = g * lfilter(b, a, x)
+    t_g, step = _GATE_BLOCK_S, 0.25
+    n_blocks = int(np.round((len(x) / rate - t_g) / (t_g * step))) + 1
+    j = np.arange(n_blocks)
+    lo = (t_g * (j * step) * rate).astype(np.int64)
+    hi = np.minimum((t_g * (j * step + 1) * rate).astype(np.int64), len(x))
+    energy = np.concatenate([[0.0], np.cumsum(x * x)])
+    z = (energy[hi] - energy[lo]) / (t_g * rate)
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10.0 * np.log10(z)
+    above = lk >= -70.0
+    if not above.any():
+        return float("-inf")
+    gamma_r = -0.691 + 10.0 * np.log10(z[above].mean()) - 10.0
+    gated = (lk > gamma_r) & (lk > -70.0)
+    if not gated.any():
+        return float("-inf")
+    return float(-0.691 + 10.0 * np.log10(z[gated].mean()))
+
+
+_CHUNK = 256   # samples per true-peak chunk
+_CONTEXT = 64  # samples of context each side: far more than the interpolation filter's reach
+_BATCH = 1024  # chunks oversampled per call
+
+
+def _chunk_peaks(x: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Chunks whose sample peak tops `floor`, and their per-sample 4x-oversampled |x|.
+
+    Everywhere else the sample peak stands: a chunk 6 dB under the peak cannot reach it between
+    samples, so only the loud chunks are worth oversampling.
+    """
+    from scipy.signal import resample_poly
+
+    n = len(x)
+    n_chunks = -(-n // _CHUNK)
+    padded = np.concatenate([np.zeros(_CONTEXT), x, np.zeros(n_chunks * _CHUNK - n + _CONTEXT)])
+    body = np.abs(padded[_CONTEXT: _CONTEXT + n_chunks * _CHUNK]).reshape(n_chunks, _CHUNK)
+    sel = np.flatnonzero(body.max(axis=1) > floor)
+    out = np.empty((len(sel), _CHUNK))
+    offsets = np.arange(_CHUNK + 2 * _CONTEXT)
+    for i in range(0, len(sel), _BATCH):
+        part = sel[i: i + _BATCH]
+        seg = padded[part[:, None] * _CHUNK + offsets[None, :]]
+        up = np.abs(resample_poly(seg, OVERSAMPLE, 1, axis=1))
+        up = up[:, OVERSAMPLE * _CONTEXT: OVERSAMPLE * (_CONTEXT + _CHUNK)]
+        out[i: i + len(part)] = np.maximum(up.reshape(len(part), _CHUNK, OVERSAMPLE).max(axis=2),
+                                           body[part])
+    return sel, out
 
 
 def oversampled_abs(samples: np.ndarray) -> np.ndarray:
@@ -73,39 +135,25 @@ def oversampled_abs(samples: np.ndarray) -> np.ndarray:
 def true_peak_dbtp(samples: np.ndarray) -> float:
     """True peak in dBTP: the sample peak of the signal oversampled 4x (BS.1770-4 Annex 2).
 
-    Long near-silent runs (< -80 dBFS) are skipped; every sound region is oversampled with
-    256 samples of context on each side, far more than the interpolation filter's reach.
+    Only chunks within 6 dB of the sample peak are oversampled (with context on each side).
     """
     x = np.asarray(samples, dtype=np.float64)
     if len(x) == 0:
         return -120.0
-    pad = 256
-    bounds, pos = [], 0
-    for a, b in _silent_runs(x, 4 * pad):
-        if a > pos:
-            bounds.append((pos, a))
-        pos = b
-    if pos < len(x):
-        bounds.append((pos, len(x)))
-    peak = max((float(oversampled_abs(x[max(0, a - pad): b + pad]).max()) for a, b in bounds),
-               default=float(np.abs(x).max()))
-    return _db(max(peak, float(np.abs(x).max())))
+    peak = float(np.abs(x).max())
+    _, env = _chunk_peaks(x, peak / 2.0)
+    return _db(max(peak, float(env.max(initial=0.0))))
 
 
 def _peaks_near(samples: np.ndarray, rate: int, floor: float) -> np.ndarray:
-    """Per-sample true-peak envelope, oversampling only the 1 s blocks whose sample peak tops `floor`.
-
-    Long holds are silence; skipping them keeps the limiter fast. Blocks more than 6 dB under the
-    ceiling cannot reach it between samples for band-limited speech, so their sample peak is used.
-    """
+    """Per-sample true-peak envelope, oversampling only the chunks whose sample peak tops `floor`."""
     peaks = np.abs(samples)
-    block = rate
-    pad = 256
-    for a in range(0, len(samples), block):
-        if peaks[a: a + block].max(initial=0.0) > floor:
-            lo, hi = max(0, a - pad), min(len(samples), a + block + pad)
-            env = oversampled_abs(samples[lo:hi])
-            peaks[a: a + block] = env[a - lo: a - lo + min(block, len(samples) - a)]
+    sel, env = _chunk_peaks(np.asarray(samples, dtype=np.float64), floor)
+    if len(sel):
+        n_chunks = -(-len(peaks) // _CHUNK)
+        full = np.concatenate([peaks, np.zeros(n_chunks * _CHUNK - len(peaks))]).reshape(n_chunks, _CHUNK)
+        full[sel] = env
+        peaks = full.reshape(-1)[: len(peaks)]
     return peaks
 
 

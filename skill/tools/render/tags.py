@@ -10,9 +10,13 @@ from xml.sax.saxutils import escape, quoteattr
 from skill.tools.render.settings import PRODUCT
 
 
-def write_id3(path: Path, *, title: str, description: str, track: int, chapters: list[dict]) -> None:
-    """Title/artist/album/track and one CHAP frame per chapter, ordered by a top-level CTOC."""
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags
+def write_id3(path: Path, *, title: str, description: str, track: int, chapters: list[dict],
+              images: dict[str, bytes] | None = None, cover: bytes | None = None) -> None:
+    """Title/artist/album/track, the cover, and one CHAP frame per chapter (with the picture of the
+    point it presses, when `images` has one for its step), ordered by a top-level CTOC."""
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags, PictureType
+
+    images = images or {}
 
     tags = ID3()
     tags.add(TIT2(encoding=3, text=title))
@@ -20,13 +24,18 @@ def write_id3(path: Path, *, title: str, description: str, track: int, chapters:
     tags.add(TALB(encoding=3, text=PRODUCT))
     tags.add(TRCK(encoding=3, text=str(track)))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=description))
+    if cover:
+        tags.add(APIC(encoding=3, mime="image/png", type=PictureType.COVER_FRONT, desc="cover", data=cover))
     ids = []
     for i, ch in enumerate(chapters):
         eid = f"ch{i:02d}"
         ids.append(eid)
+        sub_frames = [TIT2(encoding=3, text=ch["title"])]
+        picture = images.get(ch["step_id"])
+        if picture:
+            sub_frames.append(APIC(encoding=3, mime="image/png", type=PictureType.OTHER, desc=eid, data=picture))
         tags.add(CHAP(element_id=eid, start_time=int(ch["start_ms"]), end_time=int(ch["end_ms"]),
-                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
-                      sub_frames=[TIT2(encoding=3, text=ch["title"])]))
+                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub_frames))
     if ids:
         tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                       child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=title)]))
@@ -47,8 +56,16 @@ def _duration(ms: int) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def feed(routines: list[dict], base_url: str, description: str, updated: datetime | None = None) -> str:
-    """Podcast RSS 2.0 (iTunes namespace) with one item per routine; enclosures under base_url."""
+def feed(routines: list[dict], base_url: str, description: str, updated: datetime | None = None,
+         image: str | None = None) -> str:
+    """Podcast RSS 2.0 (iTunes namespace) with one item per routine; enclosures and the artwork
+    (`image`, a path under the audio directory) under base_url."""
+    artwork = ""
+    if image:
+        url = base_url + image
+        artwork = (f"    <itunes:image href={quoteattr(url)}/>\n"
+                   f"    <image><url>{escape(url)}</url><title>{escape(PRODUCT)}</title>"
+                   f"<link>{escape(base_url)}</link></image>\n")
     when = format_datetime(updated or datetime(2020, 1, 1, tzinfo=UTC))
     items = []
     for r in routines:
@@ -72,6 +89,7 @@ def feed(routines: list[dict], base_url: str, description: str, updated: datetim
         f"    <description>{escape(description)}</description>\n"
         "    <language>en-us</language>\n"
         f"    <itunes:author>{escape(PRODUCT)}</itunes:author>\n"
+        + artwork
         + "\n".join(items) + "\n"
         "  </channel>\n"
         "</rss>\n"

@@ -26,6 +26,8 @@
   const state = {
     catalog: null,
     routines: new Map(),
+    points: new Map(),
+    stepFiles: new Map(), // absolute URL of a step's audio -> {routine, stepId, timeline}
     session: { user_id: userId() },
     chain: Promise.resolve(),
     // Dialog mode: the reply's audio, played in order.
@@ -37,6 +39,8 @@
     paused: false,
     afterClips: null, // what to do when the reply's speech is over (start a stream, resume one)
   };
+  // The coach panel's captions: the current step's words, its point and the point's picture.
+  const npCaption = captionBox("np-caption");
 
   function userId() {
     let id = null;
@@ -73,7 +77,13 @@
   async function loadCatalog() {
     const cat = await api("api/catalog");
     state.catalog = cat;
-    for (const r of cat.routines) state.routines.set(r.id, r);
+    for (const r of cat.routines) {
+      state.routines.set(r.id, r);
+      for (const [stepId, files] of Object.entries(r.step_audio || {})) {
+        for (const f of files) state.stepFiles.set(absolute(f.url), { routine: r, stepId, timeline: f.timeline });
+      }
+    }
+    for (const p of cat.points) state.points.set(p.id, p);
     $("#disclaimer").textContent = cat.disclaimer;
     if (!cat.coach.enabled) {
       $("#coach-off").hidden = false;
@@ -84,6 +94,10 @@
     renderPoints(cat);
   }
 
+  function absolute(url) {
+    try { return new URL(url, window.location.href).href; } catch (e) { return url; }
+  }
+
   function renderDownloads(cat) {
     const box = $("#downloads");
     box.replaceChildren();
@@ -92,20 +106,160 @@
       return;
     }
     if (cat.downloads.playlist) {
-      box.append(el("a", { class: "button secondary", href: cat.downloads.playlist, download: "acupressure-coach.m3u",
-        text: "Playlist (M3U)" }));
+      box.append(el("a", { class: "button secondary", href: cat.downloads.playlist,
+        download: "Acupressure Coach routines.m3u", text: "Playlist (M3U)" }));
     }
-    if (cat.downloads.feed) {
-      box.append(el("a", { class: "button secondary", href: cat.downloads.feed, type: "application/rss+xml",
-        text: "Podcast feed (RSS)" }));
+    if (cat.downloads.feed_page) {
+      box.append(el("a", { class: "button secondary", href: cat.downloads.feed_page, text: "Podcast feed (RSS)" }));
     }
   }
+
+  // ---------- names and pictures of points ----------
+
+  function pointLabel(p) {
+    return `${p.name} (${p.id})`;
+  }
+
+  // A figure for a point's picture: shown once the drawing has loaded, absent if there is none (404).
+  function pictureFigure(cls) {
+    const img = el("img", { alt: "", decoding: "async" });
+    const fig = el("figure", { class: `picture ${cls || ""}`.trim(), hidden: true }, img);
+    img.addEventListener("load", () => { fig.hidden = false; });
+    img.addEventListener("error", () => { fig.hidden = true; });
+    return fig;
+  }
+
+  function showPicture(fig, point) {
+    const img = fig.querySelector("img");
+    const src = point && point.picture;
+    if (!src) {
+      fig.hidden = true;
+      img.removeAttribute("src");
+      fig.dataset.point = "";
+      return;
+    }
+    if (fig.dataset.point === point.id) return;
+    fig.dataset.point = point.id;
+    fig.hidden = true;
+    img.alt = `Body map: where ${pointLabel(point)} is. ${point.location}`;
+    img.src = src;
+  }
+
+  function renderPoints(cat) {
+    const list = $("#point-list");
+    list.replaceChildren();
+    for (const p of cat.points) {
+      const n = p.names;
+      const titleId = `point-${p.id}-title`;
+      const card = el("article", { class: "point", id: `point-${p.id}`, "aria-labelledby": titleId });
+      const head = el("div", { class: "point-head" });
+      head.append(el("h3", { id: titleId }, n.name, " ", el("span", { class: "code", text: n.code })));
+      const sub = [n.pinyin, n.english].filter(Boolean).join(" · ");
+      if (sub) head.append(el("p", { class: "pinyin", text: sub }));
+      const names = el("dl", { class: "names" });
+      const row = (label, values) => {
+        if (!values || !values.length) return;
+        names.append(el("dt", { text: label }), el("dd", { text: values.join(", ") }));
+      };
+      row("Older number", n.older_codes);
+      row("Also written", n.other_codes);
+      row("Also called", n.other_names);
+      if (names.children.length) head.append(names);
+      card.append(head);
+      const fig = pictureFigure("point-picture");
+      card.append(fig);
+      showPicture(fig, p);
+      card.append(el("p", { class: "where", text: p.location }));
+      for (const c of p.cautions) card.append(el("p", { class: "caution" }, el("strong", { text: "Caution: " }), c));
+      const find = el("details", { class: "find" });
+      find.append(el("summary", { text: "How to find it" }));
+      const ol = el("ol");
+      for (const s of p.find_steps) ol.append(el("li", { text: s }));
+      find.append(ol);
+      card.append(find);
+      list.append(card);
+    }
+  }
+
+  // ---------- captions: what is being said, from the render's timeline ----------
 
   function chapterLabel(ch) {
     if (ch.step_id === "intro") return "Introduction";
     if (ch.step_id === "outro") return "Closing";
     return ch.title;
   }
+
+  // The words of one part of a routine: a step's lines, or the introduction or closing.
+  function partLines(r, stepId) {
+    if (stepId === "intro") return r.intro || [];
+    if (stepId === "outro") return r.outro || [];
+    const s = r.steps.find((x) => x.id === stepId);
+    return s ? s.lines : [];
+  }
+
+  function partHeading(r, stepId) {
+    if (stepId === "intro") return "Introduction";
+    if (stepId === "outro") return "Closing";
+    const i = r.steps.findIndex((x) => x.id === stepId);
+    return i < 0 ? "" : `Step ${i + 1} of ${r.steps.length}: ${r.steps[i].title}`;
+  }
+
+  // What to show at time t (ms) of a file whose part `stepId` spans [from, to): the lines as spoken
+  // (the timeline's own text; the content's words when the file has no timeline), which one is being
+  // said, and the hold or quiet pause under way.
+  function captionAt(r, stepId, timeline, from, to, t) {
+    const inPart = (timeline || []).filter((s) => s.start_ms >= from && s.start_ms < to);
+    const spoken = inPart.filter((s) => s.kind === "speech" && s.text);
+    const lines = spoken.length ? spoken.map((s) => s.text) : partLines(r, stepId);
+    let now = -1;
+    spoken.forEach((s, i) => { if (s.start_ms <= t) now = i; });
+    const quiet = inPart.find((s) => (s.kind === "hold" || s.kind === "pause") && s.start_ms <= t && t < s.end_ms);
+    return { routine: r, stepId, lines, now, quiet: quiet ? { kind: quiet.kind, left_ms: quiet.end_ms - t } : null };
+  }
+
+  // A caption box: the step, its point (names and picture), its words with the one being said marked.
+  function captionBox(id) {
+    const box = el("div", { class: "caption", id, hidden: true });
+    const fig = pictureFigure("caption-picture");
+    const body = el("div", { class: "caption-body" });
+    const heading = el("p", { class: "caption-step" });
+    const point = el("p", { class: "caption-point" });
+    const lines = el("ol", { class: "caption-lines" });
+    const quiet = el("p", { class: "caption-quiet", hidden: true });
+    body.append(heading, point, lines, quiet);
+    box.append(body, fig);
+    let shown = null;
+    return {
+      box,
+      show(c) {
+        box.hidden = false;
+        const key = `${c.routine.id}/${c.stepId}/${c.lines.join("|")}`;
+        if (key !== shown) {
+          shown = key;
+          heading.textContent = partHeading(c.routine, c.stepId);
+          const step = c.routine.steps.find((x) => x.id === c.stepId);
+          const p = step && step.point ? state.points.get(step.point) : null;
+          point.textContent = p ? `${pointLabel(p)}${p.names.pinyin ? " · " + p.names.pinyin : ""}` : "";
+          point.hidden = !p;
+          showPicture(fig, p);
+          lines.replaceChildren(...c.lines.map((text) => el("li", { text })));
+        }
+        Array.from(lines.children).forEach((li, i) => {
+          const now = i === c.now;
+          if (now && !li.hasAttribute("aria-current") && lines.scrollHeight > lines.clientHeight) {
+            lines.scrollTop = li.offsetTop - 4;
+          }
+          if (now) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
+          li.classList.toggle("said", c.now >= 0 && i < c.now);
+        });
+        quiet.hidden = !c.quiet;
+        if (c.quiet) quiet.textContent = `${c.quiet.kind === "hold" ? "Hold" : "Quiet time"} · ${clock(c.quiet.left_ms)} left`;
+      },
+      hide() { box.hidden = true; },
+    };
+  }
+
+  // ---------- routines ----------
 
   function renderRoutines(cat) {
     const list = $("#routine-list");
@@ -120,38 +274,58 @@
       if (r.audio && r.audio.url) {
         const audio = el("audio", { controls: true, preload: "metadata", src: r.audio.url,
           "aria-label": `${r.name}, audio` });
-        const chapters = el("ol", { class: "chapters", "aria-label": `${r.name}: steps` });
+        const caption = captionBox();
+        const chapters = el("ol", { class: "chapters", "aria-label": `${r.name}: steps and their words` });
         for (const ch of r.audio.chapters) {
           const li = el("li", { "data-start": ch.start_ms, "data-end": ch.end_ms, "data-step": ch.step_id });
           li.append(el("button", {
             type: "button", "aria-label": `Play from ${chapterLabel(ch)}, at ${clock(ch.start_ms)}`,
             onclick: () => { audio.currentTime = ch.start_ms / 1000; audio.play().catch(() => {}); },
           }, el("span", { text: chapterLabel(ch) }), el("span", { class: "time", text: clock(ch.start_ms) })));
+          li.append(el("p", { class: "words", text: partLines(r, ch.step_id).join(" ") }));
           chapters.append(li);
         }
-        const mark = () => {
+        const follow = () => {
           const t = audio.currentTime * 1000;
+          let current = null;
           for (const li of chapters.children) {
             const on = t >= Number(li.dataset.start) && t < Number(li.dataset.end);
-            if (on) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
+            if (on) { li.setAttribute("aria-current", "true"); current = li.dataset.step; } else li.removeAttribute("aria-current");
           }
+          const ch = r.audio.chapters.find((c) => c.step_id === current);
+          if (ch && (!audio.paused || t > 0)) caption.show(captionAt(r, ch.step_id, r.audio.timeline, ch.start_ms, ch.end_ms, t));
         };
-        audio.addEventListener("timeupdate", mark);
-        audio.addEventListener("seeked", mark);
-        art.append(audio, chapters);
+        for (const ev of ["timeupdate", "seeked", "play"]) audio.addEventListener(ev, follow);
+        art.append(audio, caption.box);
         const actions = el("div", { class: "actions" });
-        actions.append(el("a", { class: "button secondary", href: r.audio.url, download: `${r.id}.mp3`,
-          text: "Download MP3" }));
+        actions.append(el("a", { class: "button secondary", href: r.audio.download || r.audio.url,
+          download: r.audio.download_name || true, text: "Download MP3" }));
         actions.append(coachButton(r));
         art.append(actions);
+        art.append(stepsBlock(r, chapters));
       } else {
         const steps = el("ol", { class: "steps" });
-        for (const s of r.steps) steps.append(el("li", { text: s.title }));
-        art.append(steps);
+        for (const s of r.steps) {
+          steps.append(el("li", {}, el("span", { class: "step-title", text: s.title }),
+            el("p", { class: "words", text: s.lines.join(" ") })));
+        }
         art.append(el("div", { class: "actions" }, coachButton(r)));
+        art.append(stepsBlock(r, steps));
       }
       list.append(art);
     }
+  }
+
+  // The steps with their words: open on wide screens, one tap away on phones (where the captions show
+  // the words of the step playing).
+  function stepsBlock(r, list) {
+    const d = el("details", { class: "steps-block", open: !narrow() });
+    d.append(el("summary", { text: `Steps, word for word (${r.steps.length})` }), list);
+    return d;
+  }
+
+  function narrow() {
+    return window.matchMedia("(max-width: 40rem)").matches;
   }
 
   function coachButton(r) {
@@ -160,24 +334,6 @@
       disabled: state.catalog && !state.catalog.coach.enabled,
       onclick: () => { $("#coach").scrollIntoView(); sayIt(`start the ${r.name}`); },
     });
-  }
-
-  function renderPoints(cat) {
-    const list = $("#point-list");
-    list.replaceChildren();
-    for (const p of cat.points) {
-      const d = el("details", { id: `point-${p.id}` });
-      const sub = [p.pinyin, p.english].filter(Boolean).join(", ");
-      d.append(el("summary", {}, `${p.name}`, sub ? el("span", { class: "aka", text: ` — ${sub}` }) : null));
-      d.append(el("p", { text: p.location }));
-      d.append(el("h4", { text: "How to find it" }));
-      const ol = el("ol");
-      for (const s of p.find_steps) ol.append(el("li", { text: s }));
-      d.append(ol);
-      for (const c of p.cautions) d.append(el("p", { class: "small", text: `Caution: ${c}` }));
-      d.append(el("p", { class: "aka", text: `Also called: ${p.aliases.join(", ")}` }));
-      list.append(d);
-    }
   }
 
   // ---------- the coach: envelopes out, replies in ----------
@@ -191,12 +347,24 @@
     const ol = $("#log");
     ol.append(li);
     while (ol.children.length > 60) ol.firstElementChild.remove();
-    if (kind !== "you") {
-      // Bring the start of a reply into view (long replies would otherwise show only their end).
-      const top = li.getBoundingClientRect().top;
-      if (top < 0 || top > window.innerHeight * 0.7) li.scrollIntoView({ block: "start" });
-    }
+    // The conversation scrolls inside its own box, to the start of a reply (long replies would otherwise
+    // show only their end); the page moves only to bring that box into view above the input, which stays
+    // on screen (sticky) after every reply.
+    ol.scrollTop = kind === "you" ? ol.scrollHeight : li.offsetTop - 8;
+    if (kind !== "coach") keepInView();
     return li;
+  }
+
+  // After a reply is shown (the routine panel above may have grown): like a chat on a phone, the input
+  // at the bottom of the screen (it is sticky) with the conversation just above it, but never so far that
+  // the conversation's top leaves the screen.
+  function keepInView() {
+    const box = $("#log");
+    if (!box.children.length) return;
+    const top = box.getBoundingClientRect().top;
+    const end = $("#coach").getBoundingClientRect().bottom; // the input's own place ends the section
+    const dy = Math.min(end - window.innerHeight, top - 8);
+    if (Math.abs(dy) > 1) window.scrollBy(0, dy);
   }
 
   function heardNote(u) {
@@ -285,7 +453,10 @@
     const clips = quiet ? [] : (view.segments || []).filter((s) => s.url);
     if (view.text) log("coach", view.text, note || undefined);
     else if (!quiet && !plays.length && !view.stop) log("coach", "(no speech)", note || undefined);
-    if (view.step) showStep(view.step[0], view.step[1]);
+    // A step only queued (ENQUEUE, REPLACE_ENQUEUED) is shown when it starts playing, not before.
+    const onlyQueued = plays.length > 0 && plays.every((p) => p.behavior !== "REPLACE_ALL")
+      && !(view.segments || []).some((s) => s.step_id);
+    if (view.step && !onlyQueued) showStep(view.step[0], view.step[1]);
     if (view.stop) {
       stopPlayer(true);
       setPaused(true);
@@ -308,6 +479,7 @@
     if (view.end_session !== false && !quiet && !plays.length && !view.step && !state.paused) {
       setStatus("The session is closed. Say something to start again.");
     }
+    if (!quiet) keepInView();
   }
 
   function setPaused(paused) {
@@ -323,20 +495,34 @@
     const panel = $("#now-playing");
     if (!state.routine || state.routine.id !== routineId) {
       $("#np-name").textContent = r.name;
+      $("#np-all").open = !narrow();
       const ol = $("#np-steps");
       ol.replaceChildren();
-      for (const s of r.steps) ol.append(el("li", { "data-step": s.id, text: s.title }));
+      for (const s of r.steps) ol.append(el("li", { "data-step": s.id }, el("span", { class: "step-title", text: s.title })));
       panel.hidden = false;
     }
+    const moved = !state.routine || state.routine.step_id !== stepId || state.routine.id !== routineId;
     state.routine = { id: routineId, step_id: stepId };
     let seen = false;
     for (const li of $("#np-steps").children) {
       const here = li.dataset.step === stepId;
-      if (here) { li.setAttribute("aria-current", "step"); seen = true; } else li.removeAttribute("aria-current");
+      if (here) {
+        li.setAttribute("aria-current", "step");
+        seen = true;
+      } else li.removeAttribute("aria-current");
       li.classList.toggle("done", !seen);
     }
+    if (!npCaption.box.parentNode) $("#np-status").after(npCaption.box);
+    if (moved) npCaption.show(captionAt(r, stepId, [], 0, Infinity, 0));
     const idx = r.steps.findIndex((s) => s.id === stepId);
     if (idx >= 0) setStatus(`Step ${idx + 1} of ${r.steps.length}: ${r.steps[idx].title}`);
+  }
+
+  // Captions for the step file playing on the coach's voice (dialog mode) or the player (AudioPlayer).
+  function followStepAudio(a) {
+    const f = state.stepFiles.get(a.currentSrc || a.src);
+    if (!f || !state.routine || state.routine.id !== f.routine.id || state.routine.step_id !== f.stepId) return;
+    npCaption.show(captionAt(f.routine, f.stepId, f.timeline, 0, Infinity, a.currentTime * 1000));
   }
 
   function setStatus(text) { $("#np-status").textContent = text; }
@@ -435,14 +621,19 @@
     if (!r || !r.audio) return;
     const t = a.currentTime * 1000;
     const ch = r.audio.chapters.find((c) => t >= c.start_ms && t < c.end_ms);
-    if (ch && r.steps.some((s) => s.id === ch.step_id) && (!state.routine || state.routine.step_id !== ch.step_id)) {
-      showStep(r.id, ch.step_id);
+    if (ch && r.steps.some((s) => s.id === ch.step_id)) {
+      if (!state.routine || state.routine.step_id !== ch.step_id) showStep(r.id, ch.step_id);
+      npCaption.show(captionAt(r, ch.step_id, r.audio.timeline, ch.start_ms, ch.end_ms, t));
     }
   }
 
   function wireAudio() {
     const v = voice();
     v.addEventListener("ended", nextClip);
+    for (const ev of ["timeupdate", "seeked"]) {
+      v.addEventListener(ev, () => followStepAudio(v));
+      playerEl().addEventListener(ev, () => followStepAudio(playerEl()));
+    }
     v.addEventListener("error", () => { if (v.getAttribute("src")) nextClip(); });
     const a = playerEl();
     a.addEventListener("playing", () => {
