@@ -94,7 +94,10 @@ def parse_touch(arguments: Sequence[object] | None) -> Touch | None:
     if not arguments or len(arguments) != 5 or arguments[0] != APL_EVENT_SOURCE:
         return None
     _, action, screen, subject, step = arguments
-    if action not in set(TouchAction) or screen not in set(Screen) or not isinstance(subject, str):
+    # Anything may arrive here (a list where a word belongs): only strings are looked up.
+    if not (isinstance(action, str) and isinstance(screen, str) and isinstance(subject, str)):
+        return None
+    if action not in set(TouchAction) or screen not in set(Screen):
         return None
     try:
         index = int(str(step))
@@ -210,14 +213,16 @@ WHEN_HUB_SMALL = "${viewport.width > viewport.height && viewport.height < 600}"
 WHEN_HUB = "${viewport.width > viewport.height}"
 
 # One screen per viewport profile: round small hub, TV, small landscape hub, large hub, portrait.
+# `lines`: as many lines of instruction as fit beside the heading and buttons (a dialog step's spoken lines
+# run to several sentences; four lines cut most of them short).
 _VARIANTS: list[Json] = [
     {"when": WHEN_ROUND, "direction": "column", "align": "center", "pictureWidth": "46vw", "pictureHeight": "38vh",
      "showBody": False, "heading": 26, "text": 20, "lines": 2, "button": 22, "pad": 36},
-    {"when": WHEN_TV, "heading": 40, "text": 30, "button": 28, "pad": 64},
-    {"when": WHEN_HUB_SMALL, "heading": 30, "text": 24, "button": 24, "pad": 28},
-    {"when": WHEN_HUB, "heading": 40, "text": 30, "button": 28, "pad": 48},
+    {"when": WHEN_TV, "heading": 40, "text": 30, "lines": 6, "button": 28, "pad": 64},
+    {"when": WHEN_HUB_SMALL, "heading": 30, "text": 24, "lines": 6, "button": 24, "pad": 28},
+    {"when": WHEN_HUB, "heading": 40, "text": 30, "lines": 8, "button": 28, "pad": 48},
     {"direction": "column", "pictureWidth": "84vw", "pictureHeight": "46vh", "showBody": False,
-     "heading": 30, "text": 24, "button": 24, "pad": 32},
+     "heading": 30, "text": 24, "lines": 8, "button": 24, "pad": 32},
 ]
 
 
