@@ -66,12 +66,15 @@ def envelope(
     player: Mapping[str, Any] | None = None,
     api_endpoint: str = shipped.API_ENDPOINT,
     permissions: Mapping[str, Any] | None = None,
+    apl: bool = False,
+    viewport: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A complete envelope from the tests' device, in the tests' one session unless `session` is False."""
     return shipped.envelope(request, user_id=user_id, skill_id=skill_id, device_id=DEVICE_ID,
                             session_id=SESSION_ID if session else None, new=new, attributes=session_attributes,
                             audio_player=audio_player, player=player, locale=locale, timestamp=timestamp,
-                            api_endpoint=api_endpoint, api_access_token=API_ACCESS_TOKEN, permissions=permissions)
+                            api_endpoint=api_endpoint, api_access_token=API_ACCESS_TOKEN, permissions=permissions,
+                            apl=apl, viewport=viewport)
 
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
@@ -91,13 +94,17 @@ class Conversation:
     player: Mapping[str, Any] | None = None
     api_endpoint: str = "https://api.amazonalexa.com"
     permissions: Mapping[str, Any] | None = None
+    # A device with a screen: Alexa.Presentation.APL declared, and its context.Viewport.
+    apl: bool = False
+    viewport: Mapping[str, Any] | None = None
 
     def send(self, request: Mapping[str, Any], *, session: bool = True) -> dict[str, Any]:
         if self.ended:
             self.attributes, self.new, self.ended = {}, True, False
         body = envelope(request, user_id=self.user_id, session=session, new=self.new,
                         session_attributes=self.attributes, audio_player=self.audio_player,
-                        player=self.player, api_endpoint=self.api_endpoint, permissions=self.permissions)
+                        player=self.player, api_endpoint=self.api_endpoint, permissions=self.permissions,
+                        apl=self.apl, viewport=self.viewport)
         reply = self.transport(body)
         self.new = False
         self.attributes = dict(reply.get("sessionAttributes") or {})

@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import RenderDocumentDirective
+# The pictures module (its content models) and the SDK's APL models are imported when a screen is first
+# drawn, not at cold start: most devices have no screen, and every request checks first whether it has one.
+if TYPE_CHECKING:
+    from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import RenderDocumentDirective
 
-from skill.runtime import pictures
-from skill.runtime.pictures import DARK, Coord, Drawing, PicturesFile
+    from skill.runtime.pictures import Coord, Drawing, PicturesFile
 
 APL_INTERFACE = "Alexa.Presentation.APL"
 RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
@@ -94,7 +96,10 @@ def parse_touch(arguments: Sequence[object] | None) -> Touch | None:
     if not arguments or len(arguments) != 5 or arguments[0] != APL_EVENT_SOURCE:
         return None
     _, action, screen, subject, step = arguments
-    if action not in set(TouchAction) or screen not in set(Screen) or not isinstance(subject, str):
+    # Anything may arrive here (a list where a word belongs): only strings are looked up.
+    if not (isinstance(action, str) and isinstance(screen, str) and isinstance(subject, str)):
+        return None
+    if action not in set(TouchAction) or screen not in set(Screen):
         return None
     try:
         index = int(str(step))
@@ -210,19 +215,23 @@ WHEN_HUB_SMALL = "${viewport.width > viewport.height && viewport.height < 600}"
 WHEN_HUB = "${viewport.width > viewport.height}"
 
 # One screen per viewport profile: round small hub, TV, small landscape hub, large hub, portrait.
+# `lines`: as many lines of instruction as fit beside the heading and buttons (a dialog step's spoken lines
+# run to several sentences; four lines cut most of them short).
 _VARIANTS: list[Json] = [
     {"when": WHEN_ROUND, "direction": "column", "align": "center", "pictureWidth": "46vw", "pictureHeight": "38vh",
      "showBody": False, "heading": 26, "text": 20, "lines": 2, "button": 22, "pad": 36},
-    {"when": WHEN_TV, "heading": 40, "text": 30, "button": 28, "pad": 64},
-    {"when": WHEN_HUB_SMALL, "heading": 30, "text": 24, "button": 24, "pad": 28},
-    {"when": WHEN_HUB, "heading": 40, "text": 30, "button": 28, "pad": 48},
+    {"when": WHEN_TV, "heading": 40, "text": 30, "lines": 6, "button": 28, "pad": 64},
+    {"when": WHEN_HUB_SMALL, "heading": 30, "text": 24, "lines": 6, "button": 24, "pad": 28},
+    {"when": WHEN_HUB, "heading": 40, "text": 30, "lines": 8, "button": 28, "pad": 48},
     {"direction": "column", "pictureWidth": "84vw", "pictureHeight": "46vh", "showBody": False,
-     "heading": 30, "text": 24, "button": 24, "pad": 32},
+     "heading": 30, "text": 24, "lines": 8, "button": 24, "pad": 32},
 ]
 
 
 def document(point: Drawing, body: Drawing) -> Json:
     """The APL document: the two pictures, the layouts, and one variant per viewport profile."""
+    from skill.runtime import pictures
+
     return {
         "type": "APL",
         "version": APL_VERSION,
@@ -239,7 +248,7 @@ def document(point: Drawing, body: Drawing) -> Json:
                 ]
             }
         },
-        "graphics": {"point": pictures.to_avg(point, DARK), "body": pictures.to_avg(body, DARK)},
+        "graphics": {"point": pictures.to_avg(point, pictures.DARK), "body": pictures.to_avg(body, pictures.DARK)},
         "layouts": {"Button": _BUTTON, "Screen": _SCREEN},
         "mainTemplate": {
             "parameters": ["screen"],
@@ -271,6 +280,8 @@ def _directive(screen: Screen, subject: str, step: int, heading: str, instructio
 
 def lookup_directive(point_id: str, name: str, instruction: str, *, pics: PicturesFile | None = None) -> Json:
     """The screen for a point look-up: where the point is, its name, the current finding step."""
+    from skill.runtime import pictures
+
     data = pics or pictures.pictures()
     point = pictures.point_drawing(point_id, name, pics=data)
     body = pictures.body_drawing(point_id, name, pics=data)
@@ -280,6 +291,8 @@ def lookup_directive(point_id: str, name: str, instruction: str, *, pics: Pictur
 def step_directive(routine_id: str, step: int, point_id: str | None, heading: str, instruction: str, *,
                    pics: PicturesFile | None = None) -> Json:
     """The screen for one dialog-mode routine step; a step without a point shows the whole body."""
+    from skill.runtime import pictures
+
     data = pics or pictures.pictures()
     if point_id is None:
         body = pictures.view_drawing(data.body_view, pics=data)
@@ -292,6 +305,8 @@ def step_directive(routine_id: str, step: int, point_id: str | None, heading: st
 def start_directive(routine_id: str, title: str, instruction: str, point_ids: Sequence[str], *,
                     pics: PicturesFile | None = None) -> Json:
     """The routine start screen: the first point large, every point of the routine on the body map."""
+    from skill.runtime import pictures
+
     data = pics or pictures.pictures()
     spots: list[Coord] = [xy for pid in dict.fromkeys(point_ids) for xy in data.points[pid].body]
     body = pictures.view_drawing(data.body_view, spots, title=title, key=f"{routine_id}-body", pics=data)
@@ -306,5 +321,7 @@ def screen_directives(supported_interfaces: object, build: Callable[[], Json]) -
 
 def as_model(directive: Json) -> RenderDocumentDirective:
     """The directive as the ASK SDK's model, for response_builder.add_directive."""
+    from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import RenderDocumentDirective
+
     return RenderDocumentDirective(token=directive["token"], document=directive["document"],
                                    datasources=directive["datasources"])

@@ -22,6 +22,7 @@ from ask_sdk_model.interfaces.audioplayer import (
     StopDirective,
     Stream,
 )
+from ask_sdk_model.interfaces.display import Image, ImageInstance
 
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import RoutineState, plan_step
@@ -35,6 +36,11 @@ MAX_TOKEN_CHARS = 1024
 REWIND_MS = 5000
 # Content versions are hashes; a prefix is enough to tell a stale token from a current one.
 VERSION_CHARS = 12
+# Stream metadata pictures, published with the audio (skill/tools/artwork.py writes them into audio/art/).
+ART_PATH = "art/art-512.png"
+ART_PX = (512, 512)
+BACKGROUND_PATH = "art/background-1280x800.png"
+BACKGROUND_PX = (1280, 800)
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,30 @@ def resume_offset(offset_ms: int, duration_ms: int | None = None) -> int:
     return start
 
 
+def picture(base_url: str, path: str, size: tuple[int, int], description: str | None) -> Image:
+    """One published picture as AudioPlayer metadata takes it."""
+    width, height = size
+    source = ImageInstance(url=audio_url(base_url, path), width_pixels=width, height_pixels=height)
+    return Image(content_description=description, sources=[source])
+
+
+def metadata_for(title: str | None, subtitle: str | None, art_base: str | None) -> AudioItemMetadata | None:
+    """What a device shows while a stream plays: titles, and the art and background when they are published."""
+    if not art_base:
+        return AudioItemMetadata(title=title, subtitle=subtitle) if title else None
+    return AudioItemMetadata(title=title, subtitle=subtitle,
+                             art=picture(art_base, ART_PATH, ART_PX, title),
+                             background_image=picture(art_base, BACKGROUND_PATH, BACKGROUND_PX, title))
+
+
 def play_directive(*, url: str, token: str, offset_ms: int = 0, title: str | None = None,
-                   subtitle: str | None = None, after: str | None = None) -> PlayDirective:
-    """Play now (REPLACE_ALL), or queue behind the stream `after` (ENQUEUE with expectedPreviousToken)."""
+                   subtitle: str | None = None, after: str | None = None,
+                   art_base: str | None = None) -> PlayDirective:
+    """Play now (REPLACE_ALL), or queue behind the stream `after` (ENQUEUE with expectedPreviousToken);
+    with `art_base` (the audio base URL) the metadata carries the published art and background."""
     stream = Stream(token=token, url=url, offset_in_milliseconds=offset_ms, expected_previous_token=after)
-    metadata = AudioItemMetadata(title=title, subtitle=subtitle) if title else None
     return PlayDirective(play_behavior=PlayBehavior.ENQUEUE if after else PlayBehavior.REPLACE_ALL,
-                         audio_item=AudioItem(stream=stream, metadata=metadata))
+                         audio_item=AudioItem(stream=stream, metadata=metadata_for(title, subtitle, art_base)))
 
 
 def stream_url(base_url: str, entry: Entry) -> str:

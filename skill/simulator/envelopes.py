@@ -25,6 +25,8 @@ LOCAL_DEVICE_ID = f"{DEVICE_PREFIX}local"
 SESSION_PREFIX = "amzn1.echo-api.session."
 LOCALE = "en-US"
 API_ENDPOINT = "https://api.amazonalexa.com"
+# A device with a screen declares APL and the newest document version it renders.
+APL_INTERFACE = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.2"}}}
 BUILT_IN_TYPE_PREFIX = "AMAZON."
 
 # AudioPlayer events and the PlaybackController buttons a device sends (no session on either).
@@ -145,13 +147,16 @@ def envelope(
     api_endpoint: str = API_ENDPOINT,
     api_access_token: str | None = None,
     permissions: Mapping[str, Any] | None = None,
+    apl: bool = False,
+    viewport: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A complete request envelope as Alexa sends it; in session `session_id` if given, else out of session
     (AudioPlayer events, buttons, skill events).
 
     `audio_player` declares the AudioPlayer interface; `player` is context.AudioPlayer (token,
     offsetInMilliseconds, playerActivity); `permissions` is context.System.user.permissions (consentToken,
-    scopes) once the user granted any.
+    scopes) once the user granted any. `apl` declares a screen (Alexa.Presentation.APL) and `viewport` is its
+    context.Viewport (shape, mode, pixel size, dpi).
     """
     req = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": timestamp or now_iso(),
            "locale": locale, **request}
@@ -162,7 +167,8 @@ def envelope(
         "application": {"applicationId": skill_id},
         "user": user,
         "device": {"deviceId": device_id,
-                   "supportedInterfaces": {"AudioPlayer": {}} if audio_player else {}},
+                   "supportedInterfaces": {**({"AudioPlayer": {}} if audio_player else {}),
+                                           **(APL_INTERFACE if apl else {})}},
         "apiEndpoint": api_endpoint,
     }
     if api_access_token is not None:
@@ -170,6 +176,8 @@ def envelope(
     context: dict[str, Any] = {"System": system}
     if player is not None:
         context["AudioPlayer"] = dict(player)
+    if viewport is not None:
+        context["Viewport"] = dict(viewport)
     body: dict[str, Any] = {"version": "1.0", "context": context, "request": req}
     if session_id is not None:
         body["session"] = {

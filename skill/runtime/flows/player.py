@@ -103,7 +103,8 @@ def play_step(deps: Deps, hi: HandlerInput, prof: Profile, routine: Routine, sta
     plan = engine.plan_step(routine, state)
     rb = hi.response_builder
     rb.add_directive(play_directive(url=stream_url(deps.audio_base_url, entry), token=token.encode(),
-                                    offset_ms=offset_ms, title=routine.name, subtitle=plan.step.title))
+                                    offset_ms=offset_ms, title=routine.name, subtitle=plan.step.title,
+                                    art_base=deps.audio_base_url))
     if request_type(hi) in SPEAKABLE:
         if speech:
             rb.speak(speech.ssml())
@@ -241,7 +242,7 @@ def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, after: str) -> Non
     plan = engine.plan_step(cur.routine, replace(cur.state, index=nxt))
     hi.response_builder.add_directive(play_directive(
         url=stream_url(deps.audio_base_url, entry), token=following.encode(),
-        title=cur.routine.name, subtitle=plan.step.title, after=after))
+        title=cur.routine.name, subtitle=plan.step.title, after=after, art_base=deps.audio_base_url))
     set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, nxt)))
 
 

@@ -13,6 +13,7 @@ from skill.runtime.handlers import (
     reminders,
     routines,
     safety,
+    screen,
 )
 from skill.runtime.handlers.failures import CatchAllExceptionHandler, SkillErrorHandler
 from skill.runtime.handlers.interceptors import (
@@ -20,6 +21,7 @@ from skill.runtime.handlers.interceptors import (
     LogRequestInterceptor,
     LogResponseInterceptor,
     SaveProfileInterceptor,
+    ScreenInterceptor,
 )
 
 # Order matters: specific handlers first, catch-alls last.
@@ -66,6 +68,8 @@ REQUEST_HANDLERS = [
     navigation.ResumeHandler,
     preferences.SetHoldTimeHandler,
     preferences.SetPositionHandler,
+    # Screens: a tap on Next or Pause, answered as the words said aloud.
+    screen.ScreenTouchHandler,
     builtin.HelpHandler,
     builtin.StopHandler,
     builtin.CancelHandler,
@@ -80,6 +84,6 @@ REQUEST_HANDLERS = [
 EXCEPTION_HANDLERS = [SkillErrorHandler, CatchAllExceptionHandler]
 
 REQUEST_INTERCEPTORS = [LogRequestInterceptor, LoadProfileInterceptor]
-RESPONSE_INTERCEPTORS = [SaveProfileInterceptor, LogResponseInterceptor]
+RESPONSE_INTERCEPTORS = [ScreenInterceptor, SaveProfileInterceptor, LogResponseInterceptor]
 
 __all__ = ["EXCEPTION_HANDLERS", "REQUEST_HANDLERS", "REQUEST_INTERCEPTORS", "RESPONSE_INTERCEPTORS"]

@@ -1,4 +1,4 @@
-"""Interceptors: load the user's profile before a handler runs, save it after; log each turn."""
+"""Interceptors: load the user's profile before a handler runs, save it after; log each turn; add screens."""
 
 from __future__ import annotations
 
@@ -12,10 +12,17 @@ from ask_sdk_core.dispatch_components.request_components import (
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
-from skill.runtime.flows.turn import PROFILE_ATTR, profile, request_type
-from skill.runtime.handlers.base import intent_name
-from skill.runtime.handlers.intents import HEALTH_INTENTS
+from skill.runtime import screens
+from skill.runtime.apl import Json
+from skill.runtime.content import default_content
+from skill.runtime.flows.turn import PROFILE_ATTR, Deps, profile, request_type
+from skill.runtime.handlers.base import intent_name, slot
+from skill.runtime.handlers.intents import HEALTH_INTENTS, Intent, Slot
+from skill.runtime.handlers.points import resolve_point
+from skill.runtime.handlers.safety import SAID_ATTR, Said
+from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile, describe
+from skill.runtime.speech import Prompts
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +93,54 @@ class LogResponseInterceptor(AbstractResponseInterceptor):
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         log.debug("response end_session=%s", getattr(response, "should_end_session", None))
+
+
+def red_flag_said(handler_input: HandlerInput) -> bool:
+    """This request's safety check found a red flag: the reply is urgent advice, with nothing beside it."""
+    found = handler_input.attributes_manager.request_attributes.get(SAID_ATTR)
+    return isinstance(found, Said) and found.red_flag is not None
+
+
+class ScreenInterceptor(AbstractResponseInterceptor):
+    """On a device with a screen, show the point looked up or the routine step under way beside the reply.
+
+    Runs after the handler, so handlers and flows never build screens, and a device without APL gets the
+    handler's reply untouched. Interceptors are built without the shared dependencies, so by default the
+    screens read the content loaded once per process (the one the skill is built with unless told otherwise).
+    """
+
+    def __init__(self, deps: Deps | None = None):
+        self._deps = deps
+
+    @property
+    def deps(self) -> Deps:
+        if self._deps is None:
+            content = default_content()
+            self._deps = Deps(content=content, prompts=Prompts(content.prompts), manifest=Manifest.empty())
+        return self._deps
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if response is None or not screens.may_show(handler_input, response):
+            return
+        try:
+            directive = self.screen_for(handler_input)
+            if directive is None:
+                return
+            if screens.fits(handler_input, response, directive):
+                screens.add_screen(response, directive)
+            else:
+                log.warning("screen left out: the reply would pass Alexa's size limit")
+        except Exception:  # the screen is extra: failing to draw it must not cost the user the spoken reply
+            log.exception("could not add the screen")
+
+    def screen_for(self, handler_input: HandlerInput) -> Json | None:
+        """The look-up screen for a point asked about, else the screen of the routine step under way."""
+        if red_flag_said(handler_input):
+            return None
+        prof = profile(handler_input)
+        if intent_name(handler_input) == Intent.FIND_POINT:
+            value = slot(handler_input, Slot.POINT)
+            point = None if value.empty else resolve_point(self.deps, value.ids, value.raw)
+            if point is not None:
+                return screens.lookup_screen(self.deps, point, prof)
+        return screens.routine_screen(self.deps, prof)
