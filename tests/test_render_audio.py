@@ -50,7 +50,7 @@ def _mp3_entries(manifest):
 
 
 def test_everything_in_the_content_is_rendered(rendered):
-    content, out, manifest, report = rendered
+    content, _, manifest, report = rendered
     assert report.synth_s > 0 and len(report.rendered) == report.files
     for line in spoken_lines(content):
         assert manifest.prompt(line) is not None, line

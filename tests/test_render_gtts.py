@@ -9,6 +9,7 @@ import urllib.parse
 from argparse import Namespace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from render_fixtures import TINY, ToneEngine, write_content
@@ -36,7 +37,7 @@ def mp3_for(text: str) -> bytes:
 class BatchExecute(BaseHTTPRequestHandler):
     """Answers /_/TranslateWebserverUi/data/batchexecute as translate.google.<tld> does."""
 
-    seen: list = []
+    seen: ClassVar[list[dict[str, str]]] = []  # every request, shared by the handler instances
     status = 200
 
     def do_POST(self):

@@ -73,7 +73,7 @@ def test_rerun_with_nothing_changed_renders_nothing(first):
 
 
 def test_editing_one_sentence_rerenders_only_the_files_that_contain_it(first, tmp_path):
-    content, out, _ = first
+    _, out, _ = first
     old = json.loads((out / "manifest.json").read_text())["files"]
     sentence = "Release slowly."
     containing = {k for k, e in old.items() if any(s.get("text") == sentence for s in e.get("timeline", []))}
@@ -92,7 +92,7 @@ def test_editing_one_sentence_rerenders_only_the_files_that_contain_it(first, tm
 
 
 def test_editing_a_prompt_line_rerenders_that_prompt_only(first, tmp_path):
-    content, out, _ = first
+    _, out, _ = first
     edited = _edited(tmp_path, "tips.yaml", ("Keep your back warm afterwards.", "Keep your back warm."))
     report = _render(out, edited, jobs=1)
     manifest = load_manifest(out)
@@ -102,7 +102,7 @@ def test_editing_a_prompt_line_rerenders_that_prompt_only(first, tmp_path):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_failing_engine_leaves_the_previous_render_intact(first, tmp_path, jobs):
-    content, out, _ = first
+    _, out, _ = first
     before = _snapshot(out)
     edited = _edited(tmp_path, "routines.yaml", ("Release slowly.", "Let go slowly."),
                      ("Well done.", "Well done, that is the end."))
@@ -123,7 +123,7 @@ class InterruptingEngine(ToneEngine):
 
 
 def test_ctrl_c_mid_run_leaves_the_previous_render_intact(first, tmp_path):
-    content, out, _ = first
+    _, out, _ = first
     before = _snapshot(out)
     edited = _edited(tmp_path, "routines.yaml", ("Release slowly.", "Let go slowly."))
     with pytest.raises(KeyboardInterrupt):
@@ -132,7 +132,7 @@ def test_ctrl_c_mid_run_leaves_the_previous_render_intact(first, tmp_path):
 
 
 def test_too_long_for_alexa_fails_cleanly(first, tmp_path):
-    content, out, _ = first
+    _, out, _ = first
     before = _snapshot(out)
     long_line = " ".join(["slowly"] * 200)  # about 70 s of stand-in speech
     edited = _edited(tmp_path, "routines.yaml", ("Release slowly.", long_line))
