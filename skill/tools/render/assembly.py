@@ -8,23 +8,24 @@ import numpy as np
 
 from skill.tools.render.plan import Part
 from skill.tools.render.settings import RENDER_RATE, Settings
+from skill.tools.render.shapes import ChapterSpan, Samples, Span
 
 
 @dataclass
 class Assembled:
     """A file's samples with its timeline (ms) and chapter spans."""
 
-    samples: np.ndarray
+    samples: Samples
     rate: int
-    timeline: list[dict]
-    chapters: list[dict]
+    timeline: list[Span]
+    chapters: list[ChapterSpan]
 
     @property
     def duration_ms(self) -> int:
         return round(len(self.samples) * 1000 / self.rate)
 
 
-def trim(samples: np.ndarray, threshold_db: float) -> np.ndarray:
+def trim(samples: Samples, threshold_db: float) -> Samples:
     """The audible part of a speech clip: engines pad with quiet we do not want inside a hold."""
     thr = 10.0 ** (threshold_db / 20.0)
     loud = np.flatnonzero(np.abs(samples) > thr)
@@ -33,7 +34,7 @@ def trim(samples: np.ndarray, threshold_db: float) -> np.ndarray:
     return samples[loud[0]: loud[-1] + 1]
 
 
-def to_render_rate(samples: np.ndarray, rate: int) -> np.ndarray:
+def to_render_rate(samples: Samples, rate: int) -> Samples:
     """Speech at the rate every file is assembled and encoded at (polyphase, exact ratio)."""
     from math import gcd
 
@@ -42,11 +43,12 @@ def to_render_rate(samples: np.ndarray, rate: int) -> np.ndarray:
     if rate == RENDER_RATE:
         return samples
     g = gcd(RENDER_RATE, rate)
-    return resample_poly(samples, RENDER_RATE // g, rate // g)
+    resampled: Samples = resample_poly(samples, RENDER_RATE // g, rate // g)  # scipy ships no types
+    return resampled
 
 
 def bell(rate: int, ms: int, level_db: float, base_hz: float,
-         partials: tuple[tuple[float, float, float], ...]) -> np.ndarray:
+         partials: tuple[tuple[float, float, float], ...]) -> Samples:
     """A soft bell: decaying sine partials (ratio, amplitude, decay per second) with a short fade-in."""
     n = int(rate * ms / 1000)
     t = np.arange(n) / rate
@@ -57,16 +59,17 @@ def bell(rate: int, ms: int, level_db: float, base_hz: float,
     x[:attack] *= np.linspace(0.0, 1.0, attack)
     release = max(1, int(0.05 * rate))
     x[-release:] *= np.linspace(1.0, 0.0, release)
-    return x / np.abs(x).max() * 10.0 ** (level_db / 20.0)
+    level: float = 10.0 ** (level_db / 20.0)  # a float power is typed Any: it could be complex
+    return x / float(np.abs(x).max()) * level
 
 
-def chime(rate: int, settings: Settings) -> np.ndarray:
+def chime(rate: int, settings: Settings) -> Samples:
     """End-of-hold chime: a gentle two-tone bell."""
     return bell(rate, settings.chime_ms, settings.chime_level_db, 659.25,
                 ((1.0, 1.0, 2.2), (2.0, 0.35, 3.5), (3.01, 0.12, 5.0), (1.5, 0.5, 2.8)))
 
 
-def tick(rate: int, settings: Settings) -> np.ndarray:
+def tick(rate: int, settings: Settings) -> Samples:
     """Halfway / countdown tick: short and quieter than the chime."""
     return bell(rate, settings.tick_ms, settings.tick_level_db, 880.0, ((1.0, 1.0, 9.0), (2.0, 0.2, 14.0)))
 
@@ -75,44 +78,44 @@ def _ms(samples: int, rate: int) -> int:
     return round(samples * 1000 / rate)
 
 
-def assemble(parts: list[Part], speech: dict[str, np.ndarray], rate: int, settings: Settings,
+def assemble(parts: list[Part], speech: dict[str, Samples], rate: int, settings: Settings,
              chapter_titles: dict[str, str] | None = None) -> Assembled:
     """Concatenate parts at the engine's rate; speech clips come trimmed from the cache."""
-    pieces: list[np.ndarray] = []
-    timeline: list[dict] = []
+    pieces: list[Samples] = []
+    timeline: list[Span] = []
     spans: dict[str, list[int]] = {}
     lead = np.zeros(int(rate * settings.lead_ms / 1000))
     pieces.append(lead)
     pos = len(lead)
     for part in parts:
         start = pos
+        label: str | None = None  # the timeline's text: the words said, or the cue heard
         if part.kind == "speech":
-            clip = speech[part.text]
+            assert part.text is not None  # plan() gives every speech part its line
+            clip, label = speech[part.text], part.text
         elif part.kind in ("hold", "pause", "gap"):
             # Exact sample count: a 60 s hold at 22050 Hz is 1,323,000 samples of digital silence.
             clip = np.zeros(round(part.ms * rate / 1000))
             if part.kind == "hold" and settings.hold_cues:
                 clip = _with_cues(clip, rate, settings, start, timeline)
         elif part.kind == "chime":
-            clip = chime(rate, settings)
+            clip, label = chime(rate, settings), "chime"
         else:
             raise ValueError(f"unknown part kind {part.kind!r}")
         pieces.append(clip)
         pos += len(clip)
         if part.kind != "gap":
-            seg = {"kind": "cue" if part.kind == "chime" else part.kind,
-                   "start_ms": _ms(start, rate), "end_ms": _ms(pos, rate)}
-            if part.kind == "speech":
-                seg["text"] = part.text
-            elif part.kind == "chime":
-                seg["text"] = "chime"
+            seg: Span = {"kind": "cue" if part.kind == "chime" else part.kind,
+                         "start_ms": _ms(start, rate), "end_ms": _ms(pos, rate)}
+            if label is not None:
+                seg["text"] = label
             timeline.append(seg)
         if part.chapter:
             span = spans.setdefault(part.chapter, [start, pos])
             span[1] = pos
     pieces.append(lead)
     pos += len(lead)
-    chapters = []
+    chapters: list[ChapterSpan] = []
     titles = chapter_titles or {}
     ordered = sorted(spans.items(), key=lambda kv: kv[1][0])
     for i, (cid, (a, _b)) in enumerate(ordered):
@@ -125,7 +128,7 @@ def assemble(parts: list[Part], speech: dict[str, np.ndarray], rate: int, settin
     return Assembled(np.concatenate(pieces), rate, timeline, chapters)
 
 
-def _with_cues(quiet: np.ndarray, rate: int, settings: Settings, offset: int, timeline: list[dict]) -> np.ndarray:
+def _with_cues(quiet: Samples, rate: int, settings: Settings, offset: int, timeline: list[Span]) -> Samples:
     """Overlay optional soft ticks inside a hold: at halfway, and 3-2-1 before the end."""
     n = len(quiet)
     at: list[int] = []

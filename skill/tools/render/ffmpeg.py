@@ -7,8 +7,14 @@ import subprocess
 import warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from skill.tools.render.shapes import Samples
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 FFMPEG_ENV = "ACUPRESSURE_FFMPEG"  # override the binary (normally imageio-ffmpeg's)
 
@@ -21,10 +27,11 @@ def ffmpeg_exe() -> str:
         return override
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()  # imageio-ffmpeg ships no types
+    return exe
 
 
-def pydub():
+def pydub() -> type[AudioSegment]:
     """pydub's AudioSegment, with its converter set to our ffmpeg (pydub never needs ffprobe here)."""
     with warnings.catch_warnings():
         # pydub warns at import when no ffmpeg is on PATH; we set the binary ourselves.
@@ -35,19 +42,19 @@ def pydub():
     return AudioSegment
 
 
-def segment_from_array(samples: np.ndarray, sample_rate: int):
+def segment_from_array(samples: Samples, sample_rate: int) -> AudioSegment:
     """A mono 16-bit AudioSegment from float samples in [-1, 1]."""
     pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
     return pydub()(data=pcm.tobytes(), sample_width=2, frame_rate=sample_rate, channels=1)
 
 
-def array_from_segment(seg) -> np.ndarray:
+def array_from_segment(seg: AudioSegment) -> Samples:
     """Float mono samples in [-1, 1] of an AudioSegment (mixed down if needed)."""
     seg = seg.set_channels(1).set_sample_width(2)
     return np.frombuffer(seg.raw_data, dtype="<i2").astype(np.float64) / 32768.0
 
 
-def encode_mp3(samples: np.ndarray, sample_rate: int, path: Path, *, out_rate: int, bitrate_kbps: int) -> None:
+def encode_mp3(samples: Samples, sample_rate: int, path: Path, *, out_rate: int, bitrate_kbps: int) -> None:
     """Encode float mono samples to a CBR MP3 at `out_rate` via pydub + ffmpeg (libmp3lame)."""
     seg = segment_from_array(samples, sample_rate)
     seg.export(
@@ -58,7 +65,7 @@ def encode_mp3(samples: np.ndarray, sample_rate: int, path: Path, *, out_rate: i
     )
 
 
-def decode(path: Path | str, sample_rate: int | None = None, fmt: str = "mp3") -> tuple[np.ndarray, int]:
+def decode(path: Path | str, sample_rate: int | None = None, fmt: str = "mp3") -> tuple[Samples, int]:
     """Decode an audio file with pydub + ffmpeg to float mono samples and their rate.
 
     Naming the codec stops pydub from calling ffprobe, which imageio-ffmpeg does not ship.
@@ -69,7 +76,7 @@ def decode(path: Path | str, sample_rate: int | None = None, fmt: str = "mp3") -
     return array_from_segment(seg), seg.frame_rate
 
 
-def decode_bytes(data: bytes, sample_rate: int) -> np.ndarray:
+def decode_bytes(data: bytes, sample_rate: int) -> Samples:
     """Decode MP3 bytes (e.g. from a TTS service) to float mono samples at `sample_rate`."""
     proc = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "mp3", "-i", "pipe:0",
@@ -81,7 +88,7 @@ def decode_bytes(data: bytes, sample_rate: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float64) / 32768.0
 
 
-def resample_with_ffmpeg(samples: np.ndarray, rate: int, out_rate: int) -> np.ndarray:
+def resample_with_ffmpeg(samples: Samples, rate: int, out_rate: int) -> Samples:
     """Resample float mono samples with ffmpeg's resampler."""
     pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2").tobytes()
     proc = subprocess.run(

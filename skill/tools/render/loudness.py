@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
+
+from skill.tools.render.shapes import Samples
 
 TARGET_LUFS = -16.0        # integrated loudness of every rendered file (speech podcasts, Alexa)
 TRUE_PEAK_MAX_DBTP = -1.0  # no file may exceed this
@@ -23,14 +26,14 @@ _GATE_BLOCK_S = 0.4    # BS.1770 gating block
 _GATE_HOP_S = 0.1      # 75 % overlap
 
 
-def _silent_runs(x: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+def _silent_runs(x: Samples, min_len: int) -> list[tuple[int, int]]:
     """[start, end) of every run of near-silent samples at least min_len long."""
     quiet = np.abs(x) < SILENT
     edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
     return [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_len]
 
 
-def squeeze_silence(samples: np.ndarray, rate: int) -> np.ndarray:
+def squeeze_silence(samples: Samples, rate: int) -> Samples:
     """Drop whole gating hops from inside long silences; the BS.1770 result is unchanged.
 
     Every gating block that overlaps sound keeps its exact samples (0.5 s margins stay on both
@@ -50,14 +53,14 @@ def squeeze_silence(samples: np.ndarray, rate: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def _k_filters(rate: int) -> tuple[tuple[np.ndarray, np.ndarray, float], ...]:
+def _k_filters(rate: int) -> tuple[tuple[Samples, Samples, float], ...]:
     """pyloudnorm's BS.1770 K-weighting stages at this rate: (b, a, passband gain)."""
     import pyloudnorm
 
     return tuple((f.b, f.a, f.passband_gain) for f in pyloudnorm.Meter(rate)._filters.values())
 
 
-def integrated_lufs(samples: np.ndarray, rate: int) -> float:
+def integrated_lufs(samples: Samples, rate: int) -> float:
     """Integrated loudness (LUFS, gated) of mono float samples: pyloudnorm's meter, its block loop vectorised.
 
     Same K-weighting filters, block bounds and gates as pyloudnorm.Meter.integrated_loudness
@@ -95,7 +98,7 @@ _CONTEXT = 64  # samples of context each side: far more than the interpolation f
 _BATCH = 1024  # chunks oversampled per call
 
 
-def _chunk_peaks(x: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+def _chunk_peaks(x: Samples, floor: float) -> tuple[NDArray[np.intp], Samples]:
     """Chunks whose sample peak tops `floor`, and their per-sample 4x-oversampled |x|.
 
     Everywhere else the sample peak stands: a chunk 6 dB under the peak cannot reach it between
@@ -120,19 +123,20 @@ def _chunk_peaks(x: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     return sel, out
 
 
-def oversampled_abs(samples: np.ndarray) -> np.ndarray:
+def oversampled_abs(samples: Samples) -> Samples:
     """|x| after 4x polyphase oversampling, reduced to the maximum per original sample."""
     from scipy.signal import resample_poly
 
-    up = np.abs(resample_poly(np.asarray(samples, dtype=np.float64), OVERSAMPLE, 1))
+    up: Samples = np.abs(resample_poly(np.asarray(samples, dtype=np.float64), OVERSAMPLE, 1))
     n = len(samples)
     up = up[: n * OVERSAMPLE]
     if len(up) < n * OVERSAMPLE:
         up = np.concatenate([up, np.zeros(n * OVERSAMPLE - len(up))])
-    return up.reshape(n, OVERSAMPLE).max(axis=1)
+    peaks: Samples = up.reshape(n, OVERSAMPLE).max(axis=1)  # numpy types a reduction along an axis as Any
+    return peaks
 
 
-def true_peak_dbtp(samples: np.ndarray) -> float:
+def true_peak_dbtp(samples: Samples) -> float:
     """True peak in dBTP: the sample peak of the signal oversampled 4x (BS.1770-4 Annex 2).
 
     Only chunks within 6 dB of the sample peak are oversampled (with context on each side).
@@ -145,7 +149,7 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
     return _db(max(peak, float(env.max(initial=0.0))))
 
 
-def _peaks_near(samples: np.ndarray, rate: int, floor: float) -> np.ndarray:
+def _peaks_near(samples: Samples, rate: int, floor: float) -> Samples:
     """Per-sample true-peak envelope, oversampling only the chunks whose sample peak tops `floor`."""
     peaks = np.abs(samples)
     sel, env = _chunk_peaks(np.asarray(samples, dtype=np.float64), floor)
@@ -157,7 +161,7 @@ def _peaks_near(samples: np.ndarray, rate: int, floor: float) -> np.ndarray:
     return peaks
 
 
-def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
+def limit(samples: Samples, rate: int, ceiling_dbtp: float) -> Samples:
     """Look-ahead peak limiter: smooth gain so the true peak stays at or below the ceiling."""
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
@@ -168,13 +172,13 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
         return samples
     w = max(1, int(0.005 * rate))  # 5 ms attack/release window
     # min over +-w then mean over +-w/2: the mean never exceeds the need at any peak.
-    gain = uniform_filter1d(minimum_filter1d(need, size=2 * w + 1), size=w | 1)
+    gain: Samples = uniform_filter1d(minimum_filter1d(need, size=2 * w + 1), size=w | 1)
     gain = np.minimum(gain, need)  # guard against float round-off
     return samples * gain
 
 
-def normalize(samples: np.ndarray, rate: int, target_lufs: float = TARGET_LUFS,
-              ceiling_dbtp: float = LIMITER_CEILING_DBTP) -> np.ndarray:
+def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS,
+              ceiling_dbtp: float = LIMITER_CEILING_DBTP) -> Samples:
     """Gain to the target integrated loudness, with a true-peak limiter; a few passes converge."""
     x = np.asarray(samples, dtype=np.float64)
     if not np.any(x):

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from skill.tools.render.shapes import Samples
+
 FRAME = 576          # samples per MPEG-2 layer III frame (one granule)
 SPLICE_RATES = (16000, 22050, 24000)  # MPEG-2 sample rates: 576-sample frames
 # Whole frames that stay on each side of a cut in the quiet: more than the codec's reach (one
@@ -28,7 +30,7 @@ class MP3Error(Exception):
     """The encoder produced a stream we cannot splice or decode."""
 
 
-def to_pcm16(samples: np.ndarray) -> bytes:
+def to_pcm16(samples: Samples) -> bytes:
     """16-bit little-endian mono PCM from float samples in [-1, 1]."""
     return np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767).astype("<i2").tobytes()
 
@@ -38,7 +40,7 @@ def frame_bytes(rate: int, kbps: int) -> int:
     return 72000 * kbps // rate
 
 
-def encode(samples: np.ndarray, rate: int, kbps: int) -> bytes:
+def encode(samples: Samples, rate: int, kbps: int) -> bytes:
     """CBR mono MP3 of float samples, no tag frames: every frame the same size."""
     import lameenc
 
@@ -50,7 +52,7 @@ def encode(samples: np.ndarray, rate: int, kbps: int) -> bytes:
     return bytes(enc.encode(to_pcm16(samples)) + enc.flush())
 
 
-def decode(data: bytes) -> tuple[np.ndarray, int]:
+def decode(data: bytes) -> tuple[Samples, int]:
     """Float mono samples and rate of an MP3 stream (dr_mp3, no encoder-delay trimming)."""
     import miniaudio
 
@@ -95,7 +97,7 @@ class Spliced:
         return len(self.encoded) // frame_bytes(self.rate, self.kbps) + sum(n for _, n in self.inserts)
 
 
-def zero_runs(x: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+def zero_runs(x: Samples, min_len: int) -> list[tuple[int, int]]:
     """[start, end) of every run of exact zeros at least min_len samples long."""
     nz = np.flatnonzero(x)
     if len(nz) == 0:
@@ -106,7 +108,7 @@ def zero_runs(x: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     return list(zip(starts[keep].tolist(), ends[keep].tolist(), strict=True))
 
 
-def plan_cuts(x: np.ndarray, delay: int) -> list[tuple[int, int]]:
+def plan_cuts(x: Samples, delay: int) -> list[tuple[int, int]]:
     """(start sample in x, frames) of the silence to cut, on the output's frame grid.
 
     Sample i of the input is sample i + delay of the decoded stream, whose frame k covers
@@ -123,7 +125,7 @@ def plan_cuts(x: np.ndarray, delay: int) -> list[tuple[int, int]]:
     return cuts
 
 
-def cut(x: np.ndarray, cuts: list[tuple[int, int]]) -> np.ndarray:
+def cut(x: Samples, cuts: list[tuple[int, int]]) -> Samples:
     """x without the cut silence."""
     if not cuts:
         return x
@@ -145,7 +147,7 @@ def inserts_for(cuts: list[tuple[int, int]], delay: int) -> list[tuple[int, int]
 SEARCH_FRAMES = 12  # how far from the planned point a steady run of silent frames is looked for
 
 
-def place_inserts(encoded: bytes, decoded: np.ndarray, inserts: list[tuple[int, int]], rate: int,
+def place_inserts(encoded: bytes, decoded: Samples, inserts: list[tuple[int, int]], rate: int,
                   kbps: int) -> list[tuple[int, int]] | None:
     """Move each insertion point to where LAME has settled into silence; None if one has no such place.
 

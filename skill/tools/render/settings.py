@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from skill.tools.render.loudness import LIMITER_CEILING_DBTP, TARGET_LUFS, TRUE_PEAK_MAX_DBTP
 
@@ -86,7 +87,8 @@ class Settings:
         """Piper's settings for a pace."""
         return self.guidance_voice if pace is Pace.GUIDANCE else self.dialog_voice
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as JSON (nested formats and voices), for file hashes and the manifest."""
         return {**asdict(self), "renderer_version": RENDERER_VERSION}
 
     @staticmethod
