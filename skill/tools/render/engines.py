@@ -6,12 +6,19 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
 from skill.tools.render.settings import Voice
+from skill.tools.render.shapes import Samples
+
+if TYPE_CHECKING:
+    from gtts import gTTS
+    from piper import PiperVoice
+    from requests import PreparedRequest
 
 GTTS_URL_ENV = "ACUPRESSURE_GTTS_URL"        # base URL of the gTTS service (default Google Translate)
 GTTS_TLD_ENV = "ACUPRESSURE_GTTS_TLD"        # translate.google.<tld> when no URL is given
@@ -31,14 +38,14 @@ class EngineUnavailable(EngineError):
 class Speech:
     """Synthesised speech: mono float samples in [-1, 1] at `rate` Hz."""
 
-    samples: np.ndarray
+    samples: Samples
     rate: int
 
 
 class Engine(Protocol):
     """A TTS engine: a stable identity (voice + settings) and a synthesize() call."""
 
-    name: str
+    name: ClassVar[str]
 
     def identity(self) -> str:
         """Voice and settings; part of every audio hash, so a change re-renders."""
@@ -55,7 +62,7 @@ class PiperEngine:
     def __init__(self, model_path: str | None = None, *, threads: int | None = None) -> None:
         self.model_path = model_path or os.environ.get(PIPER_VOICE_ENV) or None
         self.threads = threads
-        self._voice = None
+        self._voice: PiperVoice | None = None
 
     def _paths(self) -> tuple[str, str]:
         if self.model_path:
@@ -75,7 +82,7 @@ class PiperEngine:
             h = hashlib.sha256(f.read() + str(os.path.getsize(model)).encode()).hexdigest()[:12]
         return f"piper:{os.path.basename(model).removesuffix('.onnx')}:{h}"
 
-    def load(self):
+    def load(self) -> PiperVoice:
         """Load the ONNX voice once (a few seconds)."""
         if self._voice is None:
             try:
@@ -116,25 +123,24 @@ class PiperEngine:
         return Speech(np.concatenate(pieces), rate)
 
 
-def _trimmed(x: np.ndarray, threshold: float = 10.0 ** (-50.0 / 20.0)) -> np.ndarray:
+def _trimmed(x: Samples, threshold: float = 10.0 ** (-50.0 / 20.0)) -> Samples:
     """A sentence without Piper's own leading and trailing quiet, so the pause between is exact."""
     loud = np.flatnonzero(np.abs(x) > threshold)
     return x[loud[0]: loud[-1] + 1] if len(loud) else x
 
 
-def _gtts_class():
-    """gTTS with its service URL made configurable (the request itself is gTTS's own, unchanged)."""
+def _gtts_class(base_url: str | None) -> type[gTTS]:
+    """gTTS sending to `base_url` when one is given (the request itself is gTTS's own, unchanged)."""
     from gtts import gTTS
 
     class ConfigurableGTTS(gTTS):
-        base_url: str | None = None
-
-        def _prepare_requests(self):
+        def _prepare_requests(self) -> list[PreparedRequest]:
             prepared = super()._prepare_requests()
-            if self.base_url:
+            if base_url:
                 for pr in prepared:
+                    assert pr.url is not None  # gTTS prepares every request with its URL
                     path = pr.url.split("/", 3)[3]  # https://host/<path>
-                    pr.prepare_url(self.base_url.rstrip("/") + "/" + path, None)
+                    pr.prepare_url(base_url.rstrip("/") + "/" + path, None)
             return prepared
 
     return ConfigurableGTTS
@@ -167,11 +173,10 @@ class GTTSEngine:
 
         from skill.tools.render.ffmpeg import decode_bytes
 
-        cls = _gtts_class()
+        cls = _gtts_class(self.base_url)
         last: Exception | None = None
         for attempt in range(self.ATTEMPTS):
             tts = cls(text, lang=self.lang, tld=self.tld, lang_check=False, timeout=self.timeout)
-            tts.base_url = self.base_url
             try:
                 data = b"".join(tts.stream())
             except gTTSError as exc:
@@ -188,10 +193,10 @@ class GTTSEngine:
         raise EngineUnavailable(f"gTTS could not reach its service at {self.endpoint}: {last}")
 
 
-ENGINES: dict[str, type] = {"piper": PiperEngine, "gtts": GTTSEngine}
+ENGINES: dict[str, Callable[..., Engine]] = {"piper": PiperEngine, "gtts": GTTSEngine}
 
 
-def make_engine(name: str, **kwargs) -> Engine:
+def make_engine(name: str, **kwargs: object) -> Engine:
     """An engine by its CLI name."""
     try:
         return ENGINES[name](**kwargs)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from skill.runtime.content.loader import Content
 from skill.runtime.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, Step
@@ -28,8 +29,23 @@ class Part:
     chapter: str | None = None  # step id, for routines' chapter markers
     pace: Pace = Pace.GUIDANCE  # how speech is spoken
 
-    def as_json(self) -> list:
+    def as_json(self) -> list[str | int | None]:
         return [self.kind, self.text, self.ms, self.chapter, self.pace.value]
+
+
+class ItemMeta(TypedDict, total=False):
+    """Where a file comes from and what it is called: steps and routines; prompts have none."""
+
+    routine_id: str
+    step_id: str
+    hold_s: int | None             # None for a step without a user hold
+    title: str
+    switch_sides: bool             # the step works the other side from the one before
+    description: str               # routines: the ID3 comment and feed description
+    chapters: dict[str, str]       # routines: chapter title by step id (and intro, outro)
+    track: int                     # routines: ID3 track number
+    chapter_points: dict[str, str]  # routines: the point each step presses, for chapter pictures
+    pictures: str                  # routines: digest of the pictures drawn into the chapters
 
 
 @dataclass
@@ -42,7 +58,7 @@ class Item:
     fmt: str         # "alexa" or "download"
     text: str
     parts: list[Part]
-    meta: dict = field(default_factory=dict)  # routine_id, step_id, hold_s, title, chapter titles
+    meta: ItemMeta = field(default_factory=ItemMeta)
     hash: str = ""
 
     @property

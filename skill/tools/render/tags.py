@@ -8,13 +8,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from skill.tools.render.settings import PRODUCT
+from skill.tools.render.shapes import ChapterSpan, Episode
 
 
-def write_id3(path: Path, *, title: str, description: str, track: int, chapters: list[dict],
+def write_id3(path: Path, *, title: str, description: str, track: int, chapters: list[ChapterSpan],
               images: dict[str, bytes] | None = None, cover: bytes | None = None) -> None:
     """Title/artist/album/track, the cover, and one CHAP frame per chapter (with the picture of the
     point it presses, when `images` has one for its step), ordered by a top-level CTOC."""
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags, PictureType
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, TRCK, CTOCFlags, Frame, PictureType
 
     images = images or {}
 
@@ -30,7 +31,7 @@ def write_id3(path: Path, *, title: str, description: str, track: int, chapters:
     for i, ch in enumerate(chapters):
         eid = f"ch{i:02d}"
         ids.append(eid)
-        sub_frames = [TIT2(encoding=3, text=ch["title"])]
+        sub_frames: list[Frame] = [TIT2(encoding=3, text=ch["title"])]
         picture = images.get(ch["step_id"])
         if picture:
             sub_frames.append(APIC(encoding=3, mime="image/png", type=PictureType.OTHER, desc=eid, data=picture))
@@ -42,7 +43,7 @@ def write_id3(path: Path, *, title: str, description: str, track: int, chapters:
     tags.save(str(path), v2_version=4)
 
 
-def m3u(routines: list[dict]) -> str:
+def m3u(routines: list[Episode]) -> str:
     """Extended M3U of the downloadable routines, paths relative to the audio directory."""
     out = ["#EXTM3U", f"#PLAYLIST:{PRODUCT}"]
     for r in routines:
@@ -56,7 +57,7 @@ def _duration(ms: int) -> str:
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def feed(routines: list[dict], base_url: str, description: str, updated: datetime | None = None,
+def feed(routines: list[Episode], base_url: str, description: str, updated: datetime | None = None,
          image: str | None = None) -> str:
     """Podcast RSS 2.0 (iTunes namespace) with one item per routine; enclosures and the artwork
     (`image`, a path under the audio directory) under base_url."""
