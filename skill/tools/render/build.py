@@ -8,18 +8,21 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar, TypeVarTuple
 
 from skill.runtime.content.loader import Content, load
 from skill.runtime.manifest import MANIFEST_FORMAT, MANIFEST_NAME, FileKind
 from skill.tools.render.engines import Engine
-from skill.tools.render.plan import Item, pictures_digest, plan
+from skill.tools.render.plan import Item, ItemMeta, pictures_digest, plan
 from skill.tools.render.progress import FILE_WEIGHT_CHARS, Progress
 from skill.tools.render.pronounce import Hints, load_hints
 from skill.tools.render.settings import MAX_ALEXA_S, RENDER_RATE, Format, Pace, Settings, Voice, audio_base_url
+from skill.tools.render.shapes import Episode, FileRecord, Measured, Samples
 
 CACHE_DIR = ".cache/speech"
 OUTPUT_DIRS = ("prompts", "steps", "routines")
@@ -60,7 +63,7 @@ class Report:
                 f"{self.bytes / 1e6:.1f} MB in {self.out}")
 
 
-def within_spec(entry: dict, settings: Settings) -> bool:
+def within_spec(entry: Measured, settings: Settings) -> bool:
     """The measured loudness of a rendered file meets the spec: target +- 1 LU, true peak <= max."""
     lufs, tp = entry.get("lufs"), entry.get("true_peak_dbtp")
     return (lufs is not None and tp is not None and abs(lufs - settings.target_lufs) <= 1.0
@@ -69,7 +72,26 @@ def within_spec(entry: dict, settings: Settings) -> bool:
 
 # ---- worker side (runs in pool processes, or in-process when jobs == 1) ----
 
-_W: dict = {}
+@dataclass
+class _Worker:
+    """What a worker process holds: set by _init_worker, then its memos and its account of time."""
+
+    engine: Engine
+    settings: Settings
+    hints: Hints
+    out: Path
+    clips: dict[tuple[str, Pace], Samples] = field(default_factory=dict)  # each line at the target loudness
+    encoded: dict[tuple[Format, str], Encoded] = field(default_factory=dict)  # the last step's encodes
+    work: dict[str, float] = field(default_factory=dict)  # seconds per assembly step, this task
+
+
+_W: _Worker | None = None
+
+
+def _state() -> _Worker:
+    """This worker's state."""
+    assert _W is not None, "_init_worker runs before any task"
+    return _W
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -82,6 +104,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def _init_worker(engine: Engine, settings: Settings, hints: Hints, out: str, threads: int | None,
                  quiet_sigint: bool, parent: int | None = None) -> None:
+    global _W
     if quiet_sigint:
         # The parent handles Ctrl-C: it stops handing out work and cleans up.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -91,8 +114,7 @@ def _init_worker(engine: Engine, settings: Settings, hints: Hints, out: str, thr
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if threads and hasattr(engine, "threads"):
         engine.threads = threads
-    _W.clear()
-    _W.update(engine=engine, settings=settings, hints=hints, out=Path(out))
+    _W = _Worker(engine=engine, settings=settings, hints=hints, out=Path(out))
 
 
 def cache_path(out: Path, engine_id: str, text: str, voice: Voice | None = None) -> Path:
@@ -103,8 +125,8 @@ def cache_path(out: Path, engine_id: str, text: str, voice: Voice | None = None)
 
 
 def _line_path(text: str, pace: Pace, engine_id: str) -> Path:
-    settings, out, hints = _W["settings"], _W["out"], _W["hints"]
-    return cache_path(out, engine_id, hints.apply(text), settings.voice(pace))
+    w = _state()
+    return cache_path(w.out, engine_id, w.hints.apply(text), w.settings.voice(pace))
 
 
 def _synth_task(text: str, pace: Pace, engine_id: str) -> float:
@@ -113,7 +135,8 @@ def _synth_task(text: str, pace: Pace, engine_id: str) -> float:
 
     from skill.tools.render.assembly import to_render_rate, trim
 
-    engine, settings, hints = _W["engine"], _W["settings"], _W["hints"]
+    w = _state()
+    engine, settings, hints = w.engine, w.settings, w.hints
     if hasattr(engine, "load"):
         engine.load()  # loading the voice is overhead, not synthesis
     t = time.perf_counter()
@@ -131,15 +154,15 @@ def _synth_task(text: str, pace: Pace, engine_id: str) -> float:
     return spent
 
 
-def _speech(item: Item, engine_id: str) -> dict:
+def _speech(item: Item, engine_id: str) -> dict[str, Samples]:
     """Each line of an item at the target loudness, peaks limited; once per worker per line."""
     import numpy as np
 
     from skill.tools.render import loudness
 
-    settings = _W["settings"]
-    memo: dict = _W.setdefault("clips", {})
-    speech = {}
+    w = _state()
+    settings, memo = w.settings, w.clips
+    speech: dict[str, Samples] = {}
     for text, pace in item.lines():
         if (text, pace) not in memo:
             with np.load(_line_path(text, pace, engine_id)) as z:
@@ -158,12 +181,12 @@ class Encoded:
     """A cut signal encoded once, with what its decoded stream measured."""
 
     data: bytes
-    decoded: object  # np.ndarray of the decoded stream, where the splicer checks for exact silence
+    decoded: Samples  # the decoded stream, where the splicer checks for exact silence
     lufs: float
     true_peak: float
 
 
-def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
+def _encode_measured(x: Samples, fmt: Format, settings: Settings, key: str) -> Encoded:
     """Loudness set once in PCM (ahead of the encoder's known loss), one encode, one decode-and-measure.
 
     Only a file the check finds outside target +- LUFS_TOLERANCE (or over the peak limit) gets a
@@ -180,7 +203,8 @@ def _encode_measured(x, fmt: Format, settings: Settings, key: str) -> Encoded:
     lufs = tp = 0.0
     for attempt in range(attempts):
         if attempt:
-            _W["work"]["retries"] = _W["work"].get("retries", 0.0) + 1
+            work = _state().work
+            work["retries"] = work.get("retries", 0.0) + 1
         with _timed("loudness in PCM"):
             if attempt < attempts - 1:
                 y = loudness.normalize(y, rate, aim, ceiling)
@@ -220,7 +244,7 @@ def _chapter_images(out: Path, chapter_points: dict[str, str]) -> tuple[dict[str
     return images, cover
 
 
-def _artwork(out: Path, content: Content, old_files: dict) -> dict[str, dict]:
+def _artwork(out: Path, content: Content, old_files: dict[str, FileRecord]) -> dict[str, FileRecord]:
     """Draw the artwork when content has pictures and they changed; manifest entries for the PNGs."""
     digest = pictures_digest(content)
     if not digest:
@@ -244,29 +268,31 @@ def _artwork(out: Path, content: Content, old_files: dict) -> dict[str, dict]:
         for name, info in sorted(listed.items())}
 
 
-def _assemble_task(items: list[Item], engine_id: str) -> tuple[list[dict], dict[str, float]]:
+def _assemble_task(items: list[Item], engine_id: str) -> tuple[list[FileRecord], dict[str, float]]:
     """Assemble, encode and measure a group of files (one step's hold versions share their encode)."""
-    _W["work"] = {}
-    return [_assemble_one(item, engine_id) for item in items], _W["work"]
+    w = _state()
+    w.work = {}
+    return [_assemble_one(item, engine_id) for item in items], w.work
 
 
 @contextmanager
-def _timed(step: str):
+def _timed(step: str) -> Iterator[None]:
     """Add this block's time to the worker's account of where assembly time goes."""
     t = time.perf_counter()
     try:
         yield
     finally:
-        work = _W.setdefault("work", {})
+        work = _state().work
         work[step] = work.get(step, 0.0) + time.perf_counter() - t
 
 
-def _assemble_one(item: Item, engine_id: str) -> dict:
+def _assemble_one(item: Item, engine_id: str) -> FileRecord:
     """One file: speech and exact quiet in PCM, the quiet cut out, one encode, the quiet spliced back."""
     from skill.tools.render import mp3
     from skill.tools.render.assembly import assemble
 
-    settings, out = _W["settings"], _W["out"]
+    w = _state()
+    settings, out = w.settings, w.out
     rate = RENDER_RATE
     with _timed("line loudness"):
         speech = _speech(item, engine_id)
@@ -287,7 +313,7 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
         cuts = mp3.plan_cuts(x, delay)
         xc = mp3.cut(x, cuts)
         key = (fmt, hashlib.sha256(xc.tobytes()).hexdigest())
-    memo: dict = _W.setdefault("encoded", {})
+    memo = w.encoded
     if key not in memo:
         memo.clear()  # one step's versions come together; older encodes are not needed again
         memo[key] = _encode_measured(xc, fmt, settings, item.key)
@@ -309,7 +335,7 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
             write_id3(tmp, title=item.meta["title"], description=item.meta.get("description", ""),
                       track=item.meta.get("track", 1), chapters=a.chapters, images=images, cover=cover)
         os.replace(tmp, final)
-    entry = {
+    entry: FileRecord = {
         "kind": item.kind.value, "path": item.path, "text": item.text, "hash": item.hash,
         "duration_ms": round(spliced.frames * mp3.FRAME * 1000 / rate), "timeline": a.timeline,
         "sample_rate": fmt.sample_rate, "bitrate_kbps": fmt.bitrate_kbps, "size_bytes": final.stat().st_size,
@@ -317,18 +343,30 @@ def _assemble_one(item: Item, engine_id: str) -> dict:
     }
     if a.chapters and item.kind is FileKind.ROUTINE:
         entry["chapters"] = a.chapters
-    for k in ("routine_id", "step_id", "hold_s", "title", "switch_sides"):
-        if item.meta.get(k) is not None:
-            entry[k] = item.meta[k]
+    _add_provenance(entry, item.meta)
     return entry
+
+
+def _add_provenance(entry: FileRecord, meta: ItemMeta) -> None:
+    """The routine, step, hold, title and side switch a file comes from, where it has them."""
+    if (routine_id := meta.get("routine_id")) is not None:
+        entry["routine_id"] = routine_id
+    if (step_id := meta.get("step_id")) is not None:
+        entry["step_id"] = step_id
+    if (hold_s := meta.get("hold_s")) is not None:
+        entry["hold_s"] = hold_s
+    if (title := meta.get("title")) is not None:
+        entry["title"] = title
+    if (switch_sides := meta.get("switch_sides")) is not None:
+        entry["switch_sides"] = switch_sides
 
 
 # ---- parent side ----
 
 @contextmanager
-def _deferred_sigint():
+def _deferred_sigint() -> Iterator[None]:
     """Hold Ctrl-C while the manifest and its companions are swapped in."""
-    got: list = []
+    got: list[tuple[object, ...]] = []
     try:
         old = signal.signal(signal.SIGINT, lambda *a: got.append(a))
     except ValueError:  # not the main thread
@@ -342,20 +380,28 @@ def _deferred_sigint():
             raise KeyboardInterrupt
 
 
-def _read_manifest(out: Path) -> dict:
+def _previous_files(out: Path) -> dict[str, FileRecord]:
+    """The files of the manifest the last render wrote (none before the first render)."""
     try:
-        return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {"files": {}}
+        return {}
+    files: dict[str, FileRecord] = manifest.get("files", {})  # written by this module: its own shape
+    return files
 
 
-def _run_tasks(pool, fn, args: list[tuple], on_result) -> None:
+Args = TypeVarTuple("Args")
+Result = TypeVar("Result")
+
+
+def _run_tasks(pool: ProcessPoolExecutor | None, fn: Callable[[*Args], Result], args: list[tuple[*Args]],
+               on_result: Callable[[tuple[*Args], Result], None]) -> None:
     """Run tasks (in a pool, or here); stop at the first failure."""
     if pool is None:
         for a in args:
             on_result(a, fn(*a))
         return
-    futures: dict[Future, tuple] = {pool.submit(fn, *a): a for a in args}
+    futures: dict[Future[Result], tuple[*Args]] = {pool.submit(fn, *a): a for a in args}
     pending = set(futures)
     while pending:
         done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -370,7 +416,7 @@ def _run_tasks(pool, fn, args: list[tuple], on_result) -> None:
 
 def _groups(todo: list[Item]) -> list[list[Item]]:
     """One task per step (all its hold versions share one encode), longest work first."""
-    groups: dict[tuple, list[Item]] = {}
+    groups: dict[tuple[str | None, ...], list[Item]] = {}
     for item in todo:
         key = (item.kind, item.meta.get("routine_id"), item.meta.get("step_id")) \
             if item.kind is FileKind.STEP else (item.key,)
@@ -413,10 +459,9 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     voice_id = f"{engine_id}+hints:{hints.digest()}" if hints.words else engine_id
     items = plan(content, voice_id, settings, routines=routines, prompts=prompts, holds=holds)
     report.files = len(items)
-    old = _read_manifest(out)
-    old_files: dict = old.get("files", {})
+    old_files = _previous_files(out)
     art_files = _artwork(out, content, old_files)
-    keep: dict[str, dict] = {}
+    keep: dict[str, FileRecord] = {}
     todo: list[Item] = []
     for item in items:
         prev = old_files.get(item.key)
@@ -431,8 +476,8 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
 
     old_paths = {e["path"] for e in old_files.values()}
     created: list[Path] = []
-    results: dict[str, dict] = {}
-    pool = None
+    results: dict[str, FileRecord] = {}
+    pool: ProcessPoolExecutor | None = None
     try:
         if todo:
             lines = sorted({ln for item in todo for ln in item.lines()})
@@ -452,7 +497,7 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
             with Progress(sum(len(t) for t, _ in missing), len(todo), enabled=progress) as bar:
                 bar.start("synthesising", lines=len(missing))
 
-                def synthesised(a, spent: float) -> None:
+                def synthesised(a: tuple[str, Pace, str], spent: float) -> None:
                     report.synth_s += spent
                     report.synthesized += 1
                     bar.advance(len(a[0]), line=True)
@@ -464,7 +509,7 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
                 report.wall["synthesise"] = time.perf_counter() - t0 - report.wall["plan"]
                 bar.start("assembling")
 
-                def assembled(a, result: tuple[list[dict], dict[str, float]]) -> None:
+                def assembled(a: tuple[list[Item], str], result: tuple[list[FileRecord], dict[str, float]]) -> None:
                     entries, work = result
                     for k, v in work.items():
                         report.work[k] = report.work.get(k, 0.0) + v
@@ -498,18 +543,13 @@ def render(out: Path | str, engine: Engine, *, content: Content | None = None, j
     return report
 
 
-def _commit(out: Path, files: dict[str, dict], content: Content, engine_id: str, settings: Settings,
-            old_files: dict) -> None:
+def _commit(out: Path, files: dict[str, FileRecord], content: Content, engine_id: str, settings: Settings,
+            old_files: dict[str, FileRecord]) -> None:
     """Write the playlist, feed and manifest; manifest.json last, via os.replace."""
     from skill.tools.render import tags
 
-    routines = [dict(e, key=k) for k, e in files.items() if e["kind"] == FileKind.ROUTINE.value]
-    for r in routines:
-        rid = r["routine_id"]
-        r["title"] = content.routines[rid].name
-        r["description"] = content.routines[rid].description
-        r["track"] = list(content.routines).index(rid) + 1
-    companions = {}
+    routines = [_episode(k, e, content) for k, e in files.items() if e["kind"] == FileKind.ROUTINE.value]
+    companions: dict[str, str] = {}
     if routines:
         m3u = tags.m3u(routines)
         rss = tags.feed(routines, audio_base_url(), content.safety.disclaimer,
@@ -520,7 +560,8 @@ def _commit(out: Path, files: dict[str, dict], content: Content, engine_id: str,
             files[key] = {"kind": kind.value, "path": name, "text": "", "hash": h,
                           "duration_ms": sum(r["duration_ms"] for r in routines),
                           "size_bytes": len(text.encode())}
-            if old_files.get(key, {}).get("hash") != h or not (out / name).is_file():
+            previous = old_files.get(key)
+            if previous is None or previous.get("hash") != h or not (out / name).is_file():
                 companions[name] = text
     manifest = {
         "format": MANIFEST_FORMAT, "content_version": content.version, "engine": engine_id,
@@ -538,7 +579,16 @@ def _commit(out: Path, files: dict[str, dict], content: Content, engine_id: str,
         os.replace(mtmp, out / MANIFEST_NAME)
 
 
-def _cleanup(out: Path, files: dict[str, dict], used_cache: set[Path]) -> None:
+def _episode(key: str, entry: FileRecord, content: Content) -> Episode:
+    """A rendered routine as the playlist and feed list it: named and numbered as the content has it."""
+    rid = entry["routine_id"]
+    return {"key": key, "path": entry["path"], "title": content.routines[rid].name,
+            "description": content.routines[rid].description, "hash": entry["hash"],
+            "duration_ms": entry["duration_ms"], "size_bytes": entry["size_bytes"],
+            "track": list(content.routines).index(rid) + 1}
+
+
+def _cleanup(out: Path, files: dict[str, FileRecord], used_cache: set[Path]) -> None:
     """Delete audio no manifest entry references, and speech no current file uses."""
     referenced = {(out / e["path"]).resolve() for e in files.values()}
     for d in OUTPUT_DIRS:
