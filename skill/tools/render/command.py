@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from argparse import Namespace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skill.runtime.content.loader import ContentError
 from skill.runtime.manifest import audio_dir
 from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
 
+if TYPE_CHECKING:
+    from skill.tools.render.build import Report
 
-def _render(engine_name: str, out: Path, jobs: int | None):
+
+def _render(engine_name: str, out: Path, jobs: int | None) -> Report:
     from skill.tools.render.build import render
 
     engine = make_engine(engine_name)
@@ -19,7 +24,7 @@ def _render(engine_name: str, out: Path, jobs: int | None):
     return render(out, engine, jobs=jobs)
 
 
-def run(args) -> int:
+def run(args: Namespace) -> int:
     """Render everything that changed; exit 0 on success, 1 on failure (nothing changed on failure)."""
     from skill.tools.render.build import RenderError
 
