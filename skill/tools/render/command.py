@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -11,12 +12,26 @@ from skill.runtime.manifest import audio_dir
 from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
 
 
+def engine_for(spec: str):
+    """An engine by its name (piper, gtts), or `module:Factory` for one of your own (the tests' fast
+    stand-in, say), importable on the Python path and picklable for the worker processes."""
+    if ":" not in spec:
+        return make_engine(spec)
+    module, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise EngineUnavailable(f"no engine {spec!r}: {exc}") from exc
+    return factory()
+
+
 def _render(engine_name: str, out: Path, jobs: int | None):
     from skill.tools.render.build import render
 
-    engine = make_engine(engine_name)
+    engine = engine_for(engine_name)
     print(f"rendering with {engine_name} into {out} ...", file=sys.stderr)
-    return render(out, engine, jobs=jobs)
+    # Progress always: a bar on a terminal, plain timed lines otherwise (a log, `serve --render`).
+    return render(out, engine, jobs=jobs, progress=True)
 
 
 def run(args) -> int:
