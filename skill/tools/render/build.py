@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import signal
 import time
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -358,7 +358,8 @@ def _run_tasks(pool, fn, args: list[tuple], on_result) -> None:
     futures: dict[Future, tuple] = {pool.submit(fn, *a): a for a in args}
     pending = set(futures)
     while pending:
-        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        # Each result as it comes (progress moves line by line); FIRST_EXCEPTION would hold them all to the end.
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
         for f in done:
             exc = f.exception()
             if exc is not None:

@@ -12,19 +12,6 @@ from skill.runtime.manifest import audio_dir
 from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
 
 
-def engine_for(spec: str):
-    """An engine by its name (piper, gtts), or `module:Factory` for one of your own (the tests' fast
-    stand-in, say), importable on the Python path and picklable for the worker processes."""
-    if ":" not in spec:
-        return make_engine(spec)
-    module, _, attr = spec.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise EngineUnavailable(f"no engine {spec!r}: {exc}") from exc
-    return factory()
-
-
 def _render(engine_name: str, out: Path, jobs: int | None):
     from skill.tools.render.build import render
 
@@ -66,3 +53,16 @@ def run(args) -> int:
         return 130
     print(report.summary())
     return 0
+
+
+def engine_for(spec: str):
+    """An engine by its name (piper, gtts), or `module:Factory` for one of your own (the tests' fast
+    stand-in, say), importable on the Python path and picklable for the worker processes."""
+    if ":" not in spec:
+        return make_engine(spec)
+    module, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise EngineUnavailable(f"no engine {spec!r}: {exc}") from exc
+    return factory()
