@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -229,3 +231,27 @@ def quiet_runs(x: np.ndarray, rate: int, threshold_db: float = -60.0, min_s: flo
                 runs.append((start * win_s, (i - start) * win_s))
             start = None
     return runs
+
+
+# For a render in another process (`acupressure serve --render --engine render_fixtures:SlowToneEngine`),
+# set by environment: a file synthesis waits for, a delay per line, a directory where each process that
+# synthesises leaves its pid.
+TONE_GATE_ENV = "ACUPRESSURE_TEST_TONE_GATE"
+TONE_DELAY_ENV = "ACUPRESSURE_TEST_TONE_DELAY_S"
+TONE_PIDS_ENV = "ACUPRESSURE_TEST_TONE_PIDS"
+GATE_TIMEOUT_S = 120.0
+
+
+class SlowToneEngine(ToneEngine):
+    """The tone engine held back as the environment says: until a gate file exists, and by a delay."""
+
+    def synthesize(self, text: str, voice=None) -> Speech:
+        pids = os.environ.get(TONE_PIDS_ENV)
+        if pids:
+            (Path(pids) / str(os.getpid())).touch()
+        gate = os.environ.get(TONE_GATE_ENV)
+        deadline = time.monotonic() + GATE_TIMEOUT_S
+        while gate and not Path(gate).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(float(os.environ.get(TONE_DELAY_ENV) or 0))
+        return super().synthesize(text, voice)

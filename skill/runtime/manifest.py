@@ -170,24 +170,67 @@ class ManifestData:
                             Entries(data.get("files", {})))
 
 
+# What identifies one version of the manifest file: a render replaces it (new inode), and size and
+# modification time catch an edit in place.
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(path: Path) -> Stamp | None:
+    """The file's identity as of now (device, inode, size, mtime in ns); None while there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 class Manifest:
     """All rendered files by key. From a file, the file is read at the first look-up, not at cold start
-    (a launch plays no step audio), and only the entries asked for are built."""
+    (a launch plays no step audio), and only the entries asked for are built.
+
+    By default the file is read once (Lambda: a new render means a new deployment). With `reload`, a
+    long-running server calls refresh() once per request: one stat, and if a render replaced the file
+    since it was read, the next look-up reads the new one, so new audio is used without a restart.
+    """
 
     def __init__(self, content_version: str = "", engine: str = "",
-                 entries: Mapping[str, Entry] | None = None, *, path: Path | None = None):
+                 entries: Mapping[str, Entry] | None = None, *, path: Path | None = None,
+                 reload: bool = False):
         self._path = path
         self._data: ManifestData | None = None if path else ManifestData(content_version, engine, entries or {})
         self._lock = threading.Lock()
+        self.reloads = reload and path is not None
+        self._stamp: Stamp | None = None  # of the file as last read (reload mode only)
+
+    @property
+    def path(self) -> Path | None:
+        """The manifest file this reads, or None for one built in memory."""
+        return self._path
 
     def _loaded(self) -> ManifestData:
         data = self._data
         if data is None:
             with self._lock:
                 if self._data is None:
+                    if self.reloads and self._path is not None:
+                        # Stamped before reading: a file replaced in between is read again next time.
+                        self._stamp = _stamp(self._path)
                     self._data = _read(self._path) if self._path else ManifestData("", "", {})
                 data = self._data
         return data
+
+    def refresh(self) -> bool:
+        """In reload mode, forget what was read if the file changed since (one stat; the new file is
+        read at the next look-up); True if it changed. Without reload mode, nothing: no stat."""
+        if not self.reloads or self._path is None or self._data is None:
+            return False
+        stamp = _stamp(self._path)
+        with self._lock:
+            if self._data is None or stamp == self._stamp:
+                return False
+            log.info("audio manifest %s changed; reading it again", self._path)
+            self._data = None
+            return True
 
     @property
     def content_version(self) -> str:
@@ -245,6 +288,7 @@ def audio_dir() -> Path:
     return Path(os.environ.get(AUDIO_DIR_ENV) or DEFAULT_AUDIO_DIR)
 
 
-def load_manifest(directory: Path | None = None) -> Manifest:
-    """The manifest in `directory` (read at its first use), or an empty one if nothing has been rendered yet."""
-    return Manifest(path=(directory or audio_dir()) / MANIFEST_NAME)
+def load_manifest(directory: Path | None = None, *, reload: bool = False) -> Manifest:
+    """The manifest in `directory` (read at its first use), or an empty one if nothing has been rendered
+    yet; with `reload`, read again after a render replaces it (see Manifest.refresh)."""
+    return Manifest(path=(directory or audio_dir()) / MANIFEST_NAME, reload=reload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 # subcommand -> (module, function taking the parsed args and returning an exit code)
@@ -18,6 +19,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+ENGINES = ("piper", "gtts")
+ENGINE_HELP = "text-to-speech engine: piper (offline, default), gtts (online), or module:Factory of your own"
+
+
+def engine_spec(value: str) -> str:
+    """A render engine's name, or `module:Factory` (an engine of your own, e.g. a test's stand-in)."""
+    if value in ENGINES or re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
+        return value
+    raise argparse.ArgumentTypeError(f"choose {' or '.join(ENGINES)}, or give module:Factory")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="acupressure", description="Acupressure Coach")
@@ -29,9 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--no-verify", action="store_true",
                        help="skip Alexa signature/timestamp checks (local simulators only)")
+    serve.add_argument("--render", action="store_true",
+                       help="render missing or changed audio in a background process while serving; "
+                            "routines are spoken until their audio is ready, then use it without a restart")
+    serve.add_argument("--engine", type=engine_spec, default=None, help=f"with --render: {ENGINE_HELP}")
 
     render = sub.add_parser("render", help=COMMANDS["render"][2])
-    render.add_argument("--engine", choices=["piper", "gtts"], default="piper")
+    render.add_argument("--engine", type=engine_spec, default="piper", help=ENGINE_HELP)
     render.add_argument("--out", default=None, help="output directory (default: audio/)")
     render.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
 

@@ -19,7 +19,6 @@ import importlib
 import logging
 import os
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,28 +80,17 @@ FEED_ROUTE = "download/feed.xml"
 PODCAST_ROUTE = "podcast"
 
 
-class ManifestCache:
-    """The audio manifest, re-read when `acupressure render` replaces it while the server runs."""
-
-    def __init__(self, directory: Path | None, fallback: Manifest):
-        self.directory = directory
-        self._fallback = fallback
-        self._mtime: float | None = None
-        self._manifest = fallback
-        self._lock = threading.Lock()
-
-    def get(self) -> Manifest:
-        if self.directory is None:
-            return self._fallback
-        try:
-            mtime = (self.directory / MANIFEST_NAME).stat().st_mtime
-        except OSError:
-            return Manifest.empty()
-        with self._lock:
-            if mtime != self._mtime:
-                self._manifest = load_manifest(self.directory)
-                self._mtime = mtime
-            return self._manifest
+def page_manifest(app: App, audio_dir: Path | None) -> Manifest:
+    """The manifest the page lists: the skill's own when it reads `audio_dir` and reloads (as under
+    `acupressure serve`: one manifest, one stat per request), else one of its own that reloads when
+    `acupressure render` replaces the file while the server runs."""
+    shared = app.deps.manifest
+    if audio_dir is None:
+        return shared
+    path = audio_dir / MANIFEST_NAME
+    if shared.reloads and shared.path is not None and shared.path.resolve() == path.resolve():
+        return shared
+    return load_manifest(audio_dir, reload=True)
 
 
 def local_url(entry: Entry) -> str:
@@ -309,7 +297,12 @@ def _request(app: App, body: dict[str, Any], matcher: Matcher) -> tuple[dict[str
 
 def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_enabled: bool) -> None:
     """Add GET / (the page), its static files and /api/* to the Flask app."""
-    manifests = ManifestCache(audio_dir, app.deps.manifest)
+    manifest = page_manifest(app, audio_dir)
+    if manifest is not app.deps.manifest:
+        @flask_app.before_request
+        def refresh_page_manifest() -> None:
+            # The service refreshes the skill's manifest before each request; this one is the page's.
+            manifest.refresh()
 
     @flask_app.get("/")
     def page() -> Response:
@@ -319,7 +312,7 @@ def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_e
 
     @flask_app.get("/api/catalog")
     def api_catalog() -> Response:
-        return jsonify(catalog(app, manifests.get(), coach_enabled=coach_enabled,
+        return jsonify(catalog(app, manifest, coach_enabled=coach_enabled,
                                audio_served=audio_dir is not None))
 
     @flask_app.post("/api/understand")
@@ -354,12 +347,11 @@ def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_e
             raise BadRequest("give the skill's 'reply'")
         session = _session(app, body.get("session"), _audio_player(body))
         session.after(reply, in_session=bool(body.get("in_session", True)))
-        view = describe(reply, AudioIndex(manifests.get(), local_url))
+        view = describe(reply, AudioIndex(manifest, local_url))
         return jsonify({"view": view.as_dict(), "session": session.as_dict()})
 
     def rendered(kind: FileKind, routine_id: str | None = None) -> Entry:
         """The rendered file of this kind (and routine) that this server has, or 404."""
-        manifest = manifests.get()
         entry = manifest.get(routine_key(routine_id)) if routine_id else \
             next((e for e in manifest.entries.values() if e.kind is kind), None)
         if audio_dir is None or entry is None or entry.kind is not kind or not (audio_dir / entry.path).is_file():
@@ -413,7 +405,7 @@ def register_page(flask_app: Flask, app: App, *, audio_dir: Path | None, coach_e
         entry = rendered(FileKind.FEED)
         assert audio_dir is not None
         text = (audio_dir / entry.path).read_text(encoding="utf-8")
-        routines = [e for e in manifests.get().entries.values() if e.kind is FileKind.ROUTINE]
+        routines = [e for e in manifest.entries.values() if e.kind is FileKind.ROUTINE]
         return Response(feed_with_audio_at(text, public_audio_base(), routines),
                         mimetype="application/rss+xml")
 

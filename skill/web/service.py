@@ -42,6 +42,12 @@ def create_app(app: App, *, verifiers: Sequence[Verifier], audio_dir: Path | Non
     adapter = PipelineSkillAdapter(app, verifiers, flask_app)
     adapter.register(app=flask_app, route="/", endpoint=ALEXA_ENDPOINT)
 
+    @flask_app.before_request
+    def refresh_manifest() -> None:
+        # One stat per request, and only for a manifest in reload mode (`acupressure serve`): a render
+        # that finishes while the server runs is used from the next request on.
+        app.deps.manifest.refresh()
+
     @flask_app.get("/health")
     def health() -> Response:
         return jsonify({"status": "ok", "content_version": app.deps.content.version})

@@ -9,7 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -404,7 +404,8 @@ def _run_tasks(pool: ProcessPoolExecutor | None, fn: Callable[[*Args], Result], 
     futures: dict[Future[Result], tuple[*Args]] = {pool.submit(fn, *a): a for a in args}
     pending = set(futures)
     while pending:
-        done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+        # Each result as it comes (progress moves line by line); FIRST_EXCEPTION would hold them all to the end.
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
         for f in done:
             exc = f.exception()
             if exc is not None:

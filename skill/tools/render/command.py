@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from argparse import Namespace
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from skill.runtime.content.loader import ContentError
 from skill.runtime.manifest import audio_dir
-from skill.tools.render.engines import GTTS_FALLBACK_ENV, EngineError, EngineUnavailable, make_engine
+from skill.tools.render.engines import GTTS_FALLBACK_ENV, Engine, EngineError, EngineUnavailable, make_engine
 
 if TYPE_CHECKING:
     from skill.tools.render.build import Report
@@ -19,9 +20,10 @@ if TYPE_CHECKING:
 def _render(engine_name: str, out: Path, jobs: int | None) -> Report:
     from skill.tools.render.build import render
 
-    engine = make_engine(engine_name)
+    engine = engine_for(engine_name)
     print(f"rendering with {engine_name} into {out} ...", file=sys.stderr)
-    return render(out, engine, jobs=jobs)
+    # Progress always: a bar on a terminal, plain timed lines otherwise (a log, `serve --render`).
+    return render(out, engine, jobs=jobs, progress=True)
 
 
 def run(args: Namespace) -> int:
@@ -56,3 +58,17 @@ def run(args: Namespace) -> int:
         return 130
     print(report.summary())
     return 0
+
+
+def engine_for(spec: str) -> Engine:
+    """An engine by its name (piper, gtts), or `module:Factory` for one of your own (the tests' fast
+    stand-in, say), importable on the Python path and picklable for the worker processes."""
+    if ":" not in spec:
+        return make_engine(spec)
+    module, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise EngineUnavailable(f"no engine {spec!r}: {exc}") from exc
+    engine: Engine = factory()
+    return engine
