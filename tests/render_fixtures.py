@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skill.runtime.content.loader import DEFAULT_CONTENT_DIR
 from skill.tools.render.engines import EngineError, Speech
 
 TINY = {
@@ -168,6 +169,8 @@ TINY = {
             sentences: [next, skip it]
     """,
 }
+# The privacy policy and terms as shipped: `acupressure serve` publishes them from any content set.
+TINY["policies.yaml"] = (DEFAULT_CONTENT_DIR / "policies.yaml").read_text(encoding="utf-8")
 
 
 def write_content(directory: Path, files: dict[str, str] | None = None) -> Path:
