@@ -41,13 +41,19 @@ def ask_where(talk: Conversation, point_id: str) -> dict[str, Any]:
 
 
 def test_a_look_up_says_where_with_one_cue_and_offers_the_rest(talk: Conversation, content: Content) -> None:
+    cued = 0
     for point in content.points.values():
         reply = ask_where(talk, point.id)
         assert words(point.location) in said(reply)
         assert len(find_steps_in(content, point.id, reply)) <= 1, said(reply)
+        # At most one cue to find it, the first step (or its first sentence), when the where leaves room.
+        assert not any(words(s) in said(reply) for s in point.find_steps[1:]), said(reply)
+        cued += words(re.split(r"(?<=[.!?])\s+", point.find_steps[0])[0]) in said(reply)
         assert not any(words(s) in said(reply) for s in point.press.steps), "how to press comes later"
         assert said(reply).endswith("?") and has(content, reply, "find_offer")
         assert reply["response"]["shouldEndSession"] is False
+    # A location too long to leave room for a cue is itself detailed enough to go by.
+    assert cued >= len(content.points) // 2, "most look-ups carry a cue"
 
 
 def test_yes_walks_the_find_steps_one_at_a_time_then_how_to_press(talk: Conversation, content: Content) -> None:

@@ -136,11 +136,13 @@ def look_up(deps: Deps, hi: HandlerInput, point: Point) -> Response:
     if pregnant and avoided_in_pregnancy(point):
         lead = point.pregnancy_caution
         speech.text(p.say("point_pregnancy_lead"), lead.text if lead else deps.content.safety.pregnancy_skip)
-    intro = p.say("point_intro", name=point.name, pinyin=point.pinyin)
-    said = [intro, point.location]
-    cue = point.find_steps[0]
-    if words_in(" ".join([*said, cue])) <= LOOKUP_WORDS:
-        said.append(cue)
+    # One cue: the first find step, or its first sentence; the other name gives way to make room for it.
+    # A location long enough to leave no room is a cue in itself (the walk-through has the rest).
+    first = point.find_steps[0]
+    intros = (p.say("point_intro", name=point.name, pinyin=point.pinyin), p.say("point_intro_short", name=point.name))
+    said = next(([intro, point.location, cue] for cue in (first, sentences(first)[0]) for intro in intros
+                 if words_in(" ".join([intro, point.location, cue])) <= LOOKUP_WORDS),
+                [intros[0], point.location])
     speech.text(*said)
     speech.text(p.say("find_offer"))
     _remember(hi, Finding(point.id, OFFERED), speech)
