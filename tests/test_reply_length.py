@@ -202,7 +202,14 @@ def app_factory(make_app: Callable[..., App]) -> Callable[[], App]:
 
 
 def longest(record: Record, n: int = 10) -> Record:
-    return sorted(record, key=lambda r: -r[0])[:n]
+    """The n longest distinct replies (the same words in several conversations count once)."""
+    seen: set[str] = set()
+    out: Record = []
+    for r in sorted(record, key=lambda r: -r[0]):
+        if r[3] not in seen:
+            seen.add(r[3])
+            out.append(r)
+    return out[:n]
 
 
 def test_every_response_key_fits_the_ear(content: Content) -> None:

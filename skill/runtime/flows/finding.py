@@ -140,7 +140,7 @@ def look_up(deps: Deps, hi: HandlerInput, point: Point) -> Response:
     # A location long enough to leave no room is a cue in itself (the walk-through has the rest).
     first = point.find_steps[0]
     intros = (p.say("point_intro", name=point.name, pinyin=point.pinyin), p.say("point_intro_short", name=point.name))
-    said = next(([intro, point.location, cue] for cue in (first, sentences(first)[0]) for intro in intros
+    said = next(([intro, point.location, cue] for intro in intros for cue in (first, sentences(first)[0])
                  if words_in(" ".join([intro, point.location, cue])) <= LOOKUP_WORDS),
                 [intros[0], point.location])
     speech.text(*said)
