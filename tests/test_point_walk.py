@@ -167,3 +167,16 @@ def test_a_walk_during_a_playing_routine_leaves_the_player_alone(make_app: Calla
     second = device.intent("AMAZON.NextIntent")
     assert find_steps_in(content, "BL23", first) == [0] and find_steps_in(content, "BL23", second) == [1]
     assert device.token == playing, "the routine's stream was not touched"
+
+
+def test_a_screen_keeps_the_point_up_while_walking_through_it_mid_routine(make_app: Callable[..., App],
+                                                                           content: Content) -> None:
+    from test_screens import ECHO_SHOW, data_of, on
+
+    talk = on(make_app(audio_base_url=None), ECHO_SHOW, user_id="amzn1.ask.account.WALKSHOW")
+    talk.launch()
+    talk.intent("StartRoutineIntent", {"routine": {"value": "seated", "id": "seated_lower_back"}})
+    ask_where(talk, "BL23")
+    for reply in (talk.intent("AMAZON.YesIntent"), talk.intent("AMAZON.NextIntent")):
+        data = data_of(reply)
+        assert (data["kind"], data["subject"]) == ("lookup", "BL23"), data
