@@ -53,7 +53,8 @@ class Finding:
     page: int
 
 
-def _fingerprint(ssml: str) -> str:
+def fingerprint(ssml: str) -> str:
+    """What ties the walk to the reply that said it (the walk is on only while that is the last reply)."""
     return hashlib.sha256(ssml.encode()).hexdigest()[:16]
 
 
@@ -63,7 +64,7 @@ def current(hi: HandlerInput) -> Finding | None:
     if not has_session(hi) or not data:
         return None
     walk: Any = (hi.attributes_manager.session_attributes or {}).get(FindKey.FINDING.value)
-    if not isinstance(walk, dict) or walk.get("said") != _fingerprint(str(data)):
+    if not isinstance(walk, dict) or walk.get("said") != fingerprint(str(data)):
         return None
     point_id, page = walk.get("point"), walk.get("page")
     if not isinstance(point_id, str) or not isinstance(page, int):
@@ -79,7 +80,7 @@ def _remember(hi: HandlerInput, finding: Finding | None, speech: Speech) -> None
         attrs.pop(FindKey.FINDING.value, None)
     else:
         attrs[FindKey.FINDING.value] = {"point": finding.point_id, "page": finding.page,
-                                        "said": _fingerprint(speech.ssml())}
+                                        "said": fingerprint(speech.ssml())}
 
 
 def words_in(text: str) -> int:
