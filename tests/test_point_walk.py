@@ -92,6 +92,8 @@ def test_repeat_and_go_back_within_the_walk(talk: Conversation, content: Content
     first = talk.intent("AMAZON.PreviousIntent")
     assert find_steps_in(content, "BL23", first) == [0] and has(content, first, "step_already_first")
     assert find_steps_in(content, "BL23", talk.intent("AMAZON.NextIntent")) == [1]
+    # 'Yes' when it says 'say next when you're ready' goes on too.
+    assert find_steps_in(content, "BL23", talk.intent("AMAZON.YesIntent")) == [2]
 
 
 def test_no_thanks_keeps_it_short_and_gentle(talk: Conversation, content: Content) -> None:

@@ -169,13 +169,15 @@ def speak_page(deps: Deps, hi: HandlerInput, point: Point, page: int, prefix: st
 
 
 def answer_offer(deps: Deps, hi: HandlerInput, yes: bool) -> Response | None:
-    """Yes/no to 'want me to walk you through finding it?', if that was just asked (None otherwise)."""
+    """Yes/no to 'want me to walk you through finding it?', if that was just asked, or a yes to going on
+    with the walk (None otherwise)."""
     finding = current(hi)
-    if finding is None or finding.page != OFFERED:
+    point = deps.content.points.get(finding.point_id) if finding is not None else None
+    if finding is None or point is None:
         return None
-    point = deps.content.points.get(finding.point_id)
-    if point is None:
-        return None
+    if finding.page != OFFERED:
+        # 'Yes' to 'say next when you're ready' means go on; a 'no' there answers nothing asked.
+        return move(deps, hi, Walk.NEXT) if yes else None
     if yes:
         return speak_page(deps, hi, point, 0, deps.prompts.say("find_start"))
     speech = deps.say("find_declined")
