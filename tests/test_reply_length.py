@@ -1,8 +1,10 @@
 """Replies sized for the ear: every spoken reply stays short enough to hold in mind lying down.
 
 A dialog reply may say at most 40 words before its question (the reprompt it ends with, or its last
-question); the first welcome at most 45 words in all. Only a routine step's own instructions (the
-words of the step, which its rendered audio also carries) may run longer. The walk covers every
+question); the first welcome at most 45 words in all. Not counted: a routine step itself (from its
+'Step 2 of 4:' on: the words its rendered audio carries), a routine's own intro and outro lines (its
+recorded words, with the routine's cautions), and the safety wording about pregnancy (reviewed with
+the red-flag replies, content/safety.yaml). Everything the skill adds around them is. The walk covers every
 response key with realistic fillings, every turn of tests/data/conversations*.yaml, and what a person
 does most: look up each point and follow the walk-through, ask what helps each complaint, and go
 through each routine step by step.
