@@ -12,6 +12,7 @@ through each routine step by step.
 
 from __future__ import annotations
 
+import random
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -20,11 +21,13 @@ from typing import Any
 
 import pytest
 from data_schemas import load_data
-from envelopes import Conversation, launch_request, speech_of
+from envelopes import SKILL_ID, Conversation, launch_request, speech_of
 from expectations import words
 
 from skill.runtime.content import Content
-from skill.runtime.pipeline import App
+from skill.runtime.manifest import Manifest
+from skill.runtime.persistence import SQLiteAdapter
+from skill.runtime.pipeline import App, Config, build_app
 
 DATA = Path(__file__).parent / "data"
 CONVERSATIONS: list[dict[str, Any]] = [c for f in sorted(DATA.glob("conversations*.yaml")) for c in load_data(f)]
@@ -102,6 +105,11 @@ def fillings(content: Content) -> dict[str, str]:
         "emergency_number": "911", "doctor": "your doctor", "urgent_care": "urgent care",
         "emergency_department": "the emergency room",
     }
+
+
+def variants(content: Content, key: str) -> list[str]:
+    value = content.prompts[key]
+    return [value] if isinstance(value, str) else list(value)
 
 
 def key_lengths(content: Content) -> Iterator[tuple[str, int]]:
@@ -229,6 +237,31 @@ def test_every_reply_in_every_conversation_fits_the_ear(content: Content, app_fa
         print(f"{n:4d}  {where}: {text[:160]}")
     over = [(n, limit, where, text) for n, limit, where, text in record if n > limit]
     assert not over, "\n".join(f"{n} words (limit {limit}): {where}: {text}" for n, limit, where, text in over)
+
+
+def test_every_tip_said_at_a_close_fits_the_ear(content: Content, db_path: Path) -> None:
+    """Closing many times, each time with the tip picked differently: every tip said there keeps the
+    close within the limit."""
+    record: Record = []
+    heard: set[str] = set()
+    for n in range(60):
+        app = build_app(manifest=Manifest.empty(), adapter=SQLiteAdapter(db_path), rng=random.Random(n),
+                        config=Config(skill_id=SKILL_ID, audio_base_url=None))
+        talk = talker(app)
+        talk.launch()
+        routine = list(content.routines.values())[n % len(content.routines)]
+        reply = talk.intent("StartRoutineIntent", {"routine": {"value": routine.name, "id": routine.id}})
+        if talk.attributes.get("pending") == "pregnancy_question":
+            talk.intent("AMAZON.NoIntent")
+        for _ in range(len(routine.steps) + 1):
+            reply = talk.intent("AMAZON.NextIntent")
+            if "reminder" in str(talk.attributes.get("pending")) or talk.ended:
+                break
+        measure(content, record, f"closing the {routine.name}", reply)
+        heard |= {t.text for t in content.tips if words(t.text) in words(speech_of(reply))}
+    over = [(n, where, text) for n, limit, where, text in record if n > limit]
+    assert not over, over
+    assert len(heard) >= len(content.tips) // 2, heard  # many different tips were said
 
 
 def test_the_count_is_of_words_before_the_question() -> None:
