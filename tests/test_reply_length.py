@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
 from data_schemas import load_data
-from envelopes import SKILL_ID, Conversation, launch_request, speech_of
+from envelopes import SKILL_ID, AudioDevice, Conversation, launch_request, speech_of
 from expectations import words
 
 from skill.runtime.content import Content
@@ -205,6 +206,29 @@ def walk_lengths(content: Content, app_factory: Callable[[], App], record: Recor
                 break
 
 
+def audio_lengths(content: Content, make_app: Callable[..., App], record: Record) -> None:
+    """Each routine started, moved through and resumed on a device that plays it as audio."""
+    app = make_app(manifest=rendered_manifest(content))
+    durations = {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    for routine in content.routines.values():
+        device = AudioDevice(app.handle_event, durations, user_id=f"amzn1.ask.account.EARPLAY{routine.id}")
+        measure(content, record, "open, with audio", device.launch())
+        reply = device.intent("StartRoutineIntent", {"routine": {"value": routine.name, "id": routine.id}})
+        measure(content, record, f"start the {routine.name}, with audio", reply)
+        if has_prompt(content, reply, "pregnancy_ask"):
+            measure(content, record, f"not pregnant, {routine.name}, with audio", device.intent("AMAZON.NoIntent"))
+        for name in ("AMAZON.NextIntent", "AMAZON.PreviousIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent"):
+            measure(content, record, f"{name} in the {routine.name}, with audio", device.intent(name))
+        device.play_to_end()
+        measure(content, record, f"open after the {routine.name} played", device.launch())
+
+
+def has_prompt(content: Content, reply: dict[str, Any], key: str) -> bool:
+    value = content.prompts[key]
+    said = words(speech_of(reply))
+    return any(words(v.split("{")[0]) in said for v in ([value] if isinstance(value, str) else value))
+
+
 @pytest.fixture
 def app_factory(make_app: Callable[..., App]) -> Callable[[], App]:
     """A fresh skill on its own SQLite file per conversation, speaking routines as text (no audio)."""
@@ -227,10 +251,13 @@ def test_every_response_key_fits_the_ear(content: Content) -> None:
     assert not over, f"responses over {MAX_BEFORE_QUESTION} words before their question: {over}"
 
 
-def test_every_reply_in_every_conversation_fits_the_ear(content: Content, app_factory: Callable[[], App]) -> None:
+def test_every_reply_in_every_conversation_fits_the_ear(content: Content, app_factory: Callable[[], App],
+                                                         make_app: Callable[..., App]) -> None:
     record: Record = []
     conversation_lengths(content, app_factory, record)
     walk_lengths(content, app_factory, record)
+    audio_lengths(content, make_app, record)
+    assert sum("with audio" in where for _, _, where, _ in record) >= len(content.routines)
     assert len(record) > 100
     print("\nlongest replies (words before the question):")
     for n, _, where, text in longest(record):
