@@ -563,7 +563,7 @@ def runtime_files(directory: Path) -> list[str]:
     return names
 
 
-def _version(directory: Path) -> str:
+def content_version(directory: Path) -> str:
     """Short hash of all content files: changes whenever any wording changes."""
     h = hashlib.sha256()
     for name in sorted(runtime_files(directory)):
@@ -636,7 +636,7 @@ def load(directory: Path | str | None = None) -> Content:
         responses=responses,
         slot_lists=slot_lists,
         locales=locales,
-        version=_version(directory),
+        version=content_version(directory),
         directory=directory,
         index=build_index(pts, routines),
         slot_synonyms=slot_synonyms,
@@ -655,5 +655,9 @@ def prompt_table(responses: dict[str, str | list[str]],
 
 @lru_cache(maxsize=1)
 def default_content() -> Content:
-    """The content, loaded once per process (cold start)."""
-    return load()
+    """The content, loaded once per process (cold start): the compact form the build validated when it is
+    there and still matches the YAML (the Lambda bundle), else the YAML, validated now."""
+    from skill.runtime.content import compact
+
+    directory = content_directory()
+    return compact.read(directory) or load(directory)
