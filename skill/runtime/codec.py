@@ -146,12 +146,16 @@ class FastSerializer(DefaultSerializer):
             return _identity
         if hasattr(obj_type, "get_real_child_model"):
             base = obj_type
+            children: dict[Any, Plan] = {}
 
             def by_discriminator(payload: Any) -> Any:
                 name = base.get_real_child_model(payload)
-                if not name:
-                    raise SerializationException(f"Couldn't resolve object by discriminator type for {base} class")
-                return self._model(_class_named(name))(payload)
+                child = children.get(name)
+                if child is None:
+                    if not name:
+                        raise SerializationException(f"Couldn't resolve object by discriminator type for {base} class")
+                    child = children[name] = self._model(_class_named(name))
+                return child(payload)
             return by_discriminator
         return self._model(obj_type)
 
@@ -175,28 +179,35 @@ class FastSerializer(DefaultSerializer):
         return mapping
 
     def _model(self, cls: Any) -> Plan:
-        """Build `cls` from a dict: the constructor's defaults, then each key present, then unknown keys."""
+        """Build `cls` from a dict: the constructor's defaults, then each key present, then unknown keys
+        (set under their own names, after the known ones, as the SDK does)."""
         plan = self._models.get(cls)
         if plan is not None:
             return plan
         with self._lock:
-            mapping = self._attribute_map(cls)
             types = cls.deserialized_types
-            fields = tuple((attr, key, types[attr]) for attr, key in mapping.items())
-            known = frozenset(mapping.values())
+            # JSON key -> [attribute, type string, plan once first needed]
+            by_key: dict[str, list[Any]] = {key: [attr, types[attr], None]
+                                            for attr, key in self._attribute_map(cls).items()}
 
             def build(payload: Any) -> Any:
                 if not isinstance(payload, dict):
                     raise SerializationException(f"expected an object for {cls.__name__}")
                 obj = cls()
-                for attr, key, kind in fields:
-                    if key in payload:
-                        value = payload[key]
-                        setattr(obj, attr, None if value is None else self._plan(kind)(value))
-                if not known.issuperset(payload):
-                    for extra in payload:
-                        if extra not in known:
-                            setattr(obj, extra, payload[extra])
+                extra = None
+                for key, value in payload.items():
+                    spec = by_key.get(key)
+                    if spec is None:
+                        extra = [*(extra or ()), key]
+                    elif value is None:
+                        setattr(obj, spec[0], None)
+                    else:
+                        sub = spec[2]
+                        if sub is None:
+                            sub = spec[2] = self._plan(spec[1])
+                        setattr(obj, spec[0], sub(value))
+                for key in extra or ():
+                    setattr(obj, key, payload[key])
                 return obj
             self._models[cls] = build
             return build
@@ -204,28 +215,25 @@ class FastSerializer(DefaultSerializer):
     # -- writing -------------------------------------------------------------------------------------
     def serialize(self, obj: Any) -> Any:
         """As the SDK: models become dicts of their set attributes under their JSON keys."""
-        if obj is None:
-            return None
-        if isinstance(obj, _PRIMITIVES):
-            return obj
-        if isinstance(obj, dict):
-            return {key: self.serialize(val) for key, val in obj.items()}
-        if isinstance(obj, list):
-            return [self.serialize(sub) for sub in obj]
-        if isinstance(obj, tuple):
-            return tuple(self.serialize(sub) for sub in obj)
-        if isinstance(obj, datetime | date):
-            return obj.isoformat()
-        if isinstance(obj, Enum):
-            return obj.value
-        if isinstance(obj, decimal.Decimal):
-            return int(obj) if obj % 1 == 0 else float(obj)
-        cls = type(obj)
-        fields = self._fields.get(cls)
+        fields = self._fields.get(type(obj))
         if fields is None:
+            if obj is None or isinstance(obj, _PRIMITIVES):
+                return obj
+            if isinstance(obj, dict):
+                return {key: self.serialize(val) for key, val in obj.items()}
+            if isinstance(obj, list):
+                return [self.serialize(sub) for sub in obj]
+            if isinstance(obj, tuple):
+                return tuple(self.serialize(sub) for sub in obj)
+            if isinstance(obj, datetime | date):
+                return obj.isoformat()
+            if isinstance(obj, Enum):
+                return obj.value
+            if isinstance(obj, decimal.Decimal):
+                return int(obj) if obj % 1 == 0 else float(obj)
+            cls = type(obj)
             mapping = self._attribute_map(cls)
-            fields = tuple((attr, mapping[attr]) for attr in cls.deserialized_types)
-            self._fields[cls] = fields
+            fields = self._fields[cls] = tuple((attr, mapping[attr]) for attr in cls.deserialized_types)
         out = {}
         for attr, key in fields:
             value = getattr(obj, attr)
