@@ -6,6 +6,9 @@ than the default has overlays only: content/responses/<locale>.yaml holds the ke
 differs, content/slots/<locale>.yaml more words for values; both are merged over the default
 locale's. The voice data the model builder reads (intents registry, sentence templates, store
 listing, policies) is loaded by skill.runtime.content.voice.
+
+Validation (YAML parsing, pydantic) is imported only when content is loaded from the YAML: by the
+tools, and by the skill when no matching compact form is there (skill.runtime.content.compact).
 """
 
 from __future__ import annotations
