@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -29,9 +30,10 @@ def content_copy(tmp_path: Path) -> Path:
 def reword_welcome(directory: Path, words: str) -> None:
     path = directory / "responses" / "en-US.yaml"
     text = path.read_text(encoding="utf-8")
-    start = text.index("  welcome_first: >-\n")
-    end = text.index("  welcome_back:\n")
-    path.write_text(text[:start] + f"  welcome_first: {words}\n" + text[end:], encoding="utf-8")
+    start = text.index("  welcome_first:")
+    end = re.compile(r"^  [a-z_]+:", re.M).search(text, start + 1)
+    assert end is not None
+    path.write_text(text[:start] + f"  welcome_first: {words}\n" + text[end.start():], encoding="utf-8")
 
 
 def test_the_compact_content_is_the_content(content_copy: Path) -> None:
