@@ -216,7 +216,7 @@ Fact = Annotated[
 
 
 class RedFlagDesign(Strict):
-    emergency: bool
+    tier: Literal["emergency", "same_day", "see_soon"]
     words: Texts
 
 

@@ -29,12 +29,15 @@ from envelopes import (
 from expectations import prompt_fragments, words
 
 from skill.runtime.content import Content
+from skill.runtime.content.models import Tier
+from skill.runtime.screening import Detector
 from skill.runtime.streams import Token
 from skill.simulator.nlu import compile_model, understand
 from skill.tools.model_builder import interaction_model
 
 DATA = load_data("safety_phrasings.yaml")
 CONTRAINDICATED = {"LI4", "BL60", "BL53"}
+SEE_SOON_IDS = {"age_onset", "inflammatory_stiffness", "spine_deformity", "not_improving", "minor_injury"}
 
 
 @pytest.fixture
@@ -74,23 +77,85 @@ def start_intent(routine_id: str) -> dict:
 # ---- red flags
 
 
-@pytest.mark.parametrize("case", DATA["red_flags"], ids=[c["say"] for c in DATA["red_flags"]])
+def flag_of(content: Content, flag_id: str):
+    return next(f for f in content.safety.red_flags if f.id == flag_id)
+
+
+def expected_reply(content: Content, flag) -> list[str]:
+    s = content.safety
+    replies = {Tier.EMERGENCY: s.emergency_reply, Tier.SAME_DAY: s.same_day_reply, Tier.SEE_SOON: s.see_soon_reply}
+    return replies[flag.tier]
+
+
+STOPPING = [c for c in DATA["red_flags"] if c["flag"] not in SEE_SOON_IDS]
+SEE_SOON = [c for c in DATA["red_flags"] if c["flag"] in SEE_SOON_IDS]
+
+
+@pytest.mark.parametrize("case", STOPPING, ids=[c["say"] for c in STOPPING])
 def test_red_flag_mid_routine_stops_and_sends_for_care(case: dict, send, patterns, content: Content) -> None:
-    flag = next(f for f in content.safety.red_flags if f.id == case["flag"])
-    expected = content.safety.emergency_reply if flag.emergency else content.safety.red_flag_reply
+    flag = flag_of(content, case["flag"])
+    assert flag.stops
     for intent, slots in readings(patterns, case["say"]):
         conv = Conversation(send)
         conv.send(start_intent("seated_lower_back"))
         reply = conv.send(intent_request(intent, slots))
         spoken = words(speech_of(reply))
-        assert all(words(line) in spoken for line in expected), (intent, slots, spoken)
+        assert all(words(line) in spoken for line in expected_reply(content, flag)), (intent, slots, spoken)
         assert reply["response"]["shouldEndSession"] is True
         # Nothing is left to continue.
         assert said(content, conv.send(intent_request("AMAZON.NextIntent")), "no_routine")
 
 
+@pytest.mark.parametrize("case", SEE_SOON, ids=[c["say"] for c in SEE_SOON])
+def test_see_soon_flag_mid_routine_advises_and_offers_to_carry_on(case: dict, send, content: Content) -> None:
+    conv = Conversation(send)
+    conv.send(start_intent("seated_lower_back"))
+    reply = conv.send(intent_request("RedFlagIntent", {"symptom": case["say"]}))
+    spoken = words(speech_of(reply))
+    assert all(words(line) in spoken for line in content.safety.see_soon_reply), spoken
+    assert reply["response"]["shouldEndSession"] is False and said(content, reply, "red_flag_carry_on_ask")
+    # Yes carries on with the routine, where it was.
+    reply = conv.send(intent_request("AMAZON.YesIntent"))
+    assert reply["response"]["shouldEndSession"] is False
+    assert not said(content, reply, "no_routine") and not said(content, reply, "yes_no_unexpected")
+    assert steps_in(reply, content.routines["seated_lower_back"]), speech_of(reply)
+
+
+def test_see_soon_then_no_ends_kindly_and_keeps_the_place(send, content: Content) -> None:
+    conv = Conversation(send)
+    conv.send(start_intent("seated_lower_back"))
+    conv.send(intent_request("RedFlagIntent", {"symptom": "it's been two months and it still hasn't got better"}))
+    reply = conv.send(intent_request("AMAZON.NoIntent"))
+    assert said(content, reply, "red_flag_carry_on_declined") and reply["response"]["shouldEndSession"] is True
+    assert said(content, Conversation(send).send(launch_request()), "welcome_back_continue")
+
+
+@pytest.mark.parametrize("say", ["my left leg keeps giving way and it's getting weaker",
+                                 "I've had a fever since last night", "it's been six weeks and it's no better"])
+def test_red_flag_while_playing(say: str, send, content: Content) -> None:
+    """Emergency and same-day flags stop the player for good; see-soon pauses it and offers to carry on."""
+    device = AudioDevice(send, durations(content))
+    device.intent("StartRoutineIntent", {"routine": {"value": "x", "id": "seated_lower_back"}})
+    device.listen(7000)
+    reply = device.intent("RedFlagIntent", {"symptom": say})
+    types = {d["type"] for d in directives_of(reply)}
+    assert "AudioPlayer.Play" not in types and not device.active
+    flag = Detector.from_safety(content.safety).red_flag(say)
+    assert flag is not None
+    if flag.stops:
+        assert {"AudioPlayer.Stop", "AudioPlayer.ClearQueue"} <= types
+        assert reply["response"]["shouldEndSession"] is True
+        assert not said(content, device.launch(), "welcome_back_continue")  # nothing to resume
+    else:
+        assert reply["response"]["shouldEndSession"] is False and said(content, reply, "red_flag_carry_on_ask")
+        again = device.intent("AMAZON.YesIntent")
+        assert "AudioPlayer.Play" in {d["type"] for d in directives_of(again)} and device.active
+
+
 @pytest.mark.parametrize("case", DATA["red_flags"][::5], ids=[c["say"] for c in DATA["red_flags"][::5]])
 def test_red_flag_while_playing_stops_the_player(case: dict, send, content: Content) -> None:
+    if case["flag"] in SEE_SOON_IDS:
+        pytest.skip("a see-soon flag pauses and offers to carry on (test_red_flag_while_playing)")
     device = AudioDevice(send, durations(content))
     device.intent("StartRoutineIntent", {"routine": {"value": "x", "id": "seated_lower_back"}})
     device.listen(7000)
@@ -108,11 +173,34 @@ def test_red_flag_instead_of_starting_a_routine(send, content: Content) -> None:
     assert all(words(line) in words(speech_of(reply)) for line in content.safety.emergency_reply)
 
 
-def test_free_text_without_a_red_flag_is_not_one(send, content: Content) -> None:
+@pytest.mark.parametrize(("locale", "care"), [("en-US", "urgent care"), ("en-GB", "NHS 111"),
+                                              ("en-AU", "your GP or an after-hours clinic")])
+def test_same_day_reply_sends_to_a_doctor_today_in_the_local_words(locale: str, care: str, send,
+                                                                   content: Content) -> None:
+    said = intent_request("RedFlagIntent", {"symptom": "I've had a high temperature and shivers since yesterday"})
+    reply = send(envelope(said, locale=locale, new=True))
+    spoken = words(speech_of(reply))
+    assert spoken.count("gp") <= 1, spoken  # en-AU's words for care already name the GP
+    assert all(words(line) in spoken for line in content.safety.same_day_reply)
+    assert words(care) in spoken and "today" in spoken and reply["response"]["shouldEndSession"] is True
+
+
+def test_words_that_name_no_flag_get_a_careful_answer_never_a_shrug(send, content: Content) -> None:
+    conv = Conversation(send)
+    reply = conv.send(intent_request("RedFlagIntent", {"symptom": "something feels really wrong with me"}))
+    spoken = words(speech_of(reply))
+    assert all(words(line) in spoken for line in content.safety.unsure_reply), spoken
+    assert "911" in speech_of(reply) or "nine one one" in spoken
+    assert "can't help" not in spoken and "cannot help" not in spoken
+    assert reply["response"]["shouldEndSession"] is False
+
+
+def test_unsure_words_mid_routine_offer_to_carry_on(send, content: Content) -> None:
     conv = Conversation(send)
     conv.send(start_intent("seated_lower_back"))
     reply = conv.send(intent_request("RedFlagIntent", {"symptom": "what is the capital of peru"}))
-    assert said(content, reply, "fallback_in_routine") and reply["response"]["shouldEndSession"] is False
+    assert all(words(line) in words(speech_of(reply)) for line in content.safety.unsure_reply)
+    assert said(content, reply, "red_flag_carry_on_ask") and reply["response"]["shouldEndSession"] is False
     reply = conv.send(intent_request("RedFlagIntent", {"symptom": "ouch that one really hurts"}))
     assert all(words(line) in words(speech_of(reply)) for line in content.safety.pain_during)
 

@@ -194,14 +194,37 @@ class Routine(Strict):
     notes: str | None = None
 
 
+class Tier(StrEnum):
+    """How soon a red flag needs care, most urgent first (NICE NG59 and CKS; GIRFT/BASS; NICE NG41)."""
+
+    EMERGENCY = "emergency"  # call the emergency number or go to the emergency department now
+    SAME_DAY = "same_day"  # urgent care or a doctor today
+    SEE_SOON = "see_soon"  # see a doctor soon; self-care may go on meanwhile
+
+    @property
+    def urgency(self) -> int:
+        """Higher is more urgent (emergency > same day > see soon)."""
+        return {Tier.EMERGENCY: 2, Tier.SAME_DAY: 1, Tier.SEE_SOON: 0}[self]
+
+
 class RedFlag(Strict):
     """A symptom that means medical care, not self-care."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    tier: Tier
     description: str = Field(min_length=1)
-    emergency: bool = Field(description="True for cauda-equina signs: call emergency services")
     phrases: list[str] = Field(min_length=1, description="things a person might say")
     sources: list[str] = Field(min_length=1)
+
+    @property
+    def emergency(self) -> bool:
+        """Call the emergency number now."""
+        return self.tier is Tier.EMERGENCY
+
+    @property
+    def stops(self) -> bool:
+        """Self-care stops here: an emergency or a same-day flag (see-soon advises and may carry on)."""
+        return self.tier is not Tier.SEE_SOON
 
 
 def _parses(template: str) -> str:
@@ -233,6 +256,8 @@ class SafetyLexicon(Strict):
     pregnant: list[Template] = Field(min_length=1)
     not_pregnant: list[Template] = Field(min_length=1)
     pain: list[Template] = Field(min_length=1)
+    openers: list[str] = Field(default_factory=list, description="RedFlagIntent's '<opener> {symptom}' samples")
+    meaning_openers: list[str] = Field(default_factory=list, description="samples too; read again with the slot")
 
 
 class SafetyLexiconFile(Strict):
@@ -249,8 +274,10 @@ class Safety(Strict):
     pregnancy: list[str] = Field(min_length=1)
     pregnancy_skip: str = Field(min_length=1, description="said once when a point is skipped")
     red_flags: list[RedFlag] = Field(min_length=1)
-    red_flag_reply: list[str] = Field(min_length=1)
-    emergency_reply: list[str] = Field(min_length=1)
+    emergency_reply: list[str] = Field(min_length=1, description="an emergency flag: call for help now")
+    same_day_reply: list[str] = Field(min_length=1, description="a same-day flag: a doctor today")
+    see_soon_reply: list[str] = Field(min_length=1, description="a see-soon flag: advice, then carry on")
+    unsure_reply: list[str] = Field(min_length=1, description="health words that name no flag: be careful")
     see_practitioner: list[str] = Field(min_length=1)
     pain_during: list[str] = Field(min_length=1)
     pressure_guidance: list[str] = Field(min_length=1)

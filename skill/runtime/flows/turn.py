@@ -30,6 +30,7 @@ class Pending(StrEnum):
     DELETE_DATA = "delete_data"
     REMINDER_OFFER = "reminder_offer"
     REMINDER_TIME = "reminder_time"
+    CARRY_ON = "carry_on"  # after a see-soon red flag or an unsure answer: carry on with the routine?
 
 
 class SessionKey(StrEnum):

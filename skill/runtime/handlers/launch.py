@@ -26,6 +26,7 @@ from skill.runtime.flows.turn import (
 from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler
 from skill.runtime.handlers.intents import Intent
 from skill.runtime.handlers.privacy import answer_delete
+from skill.runtime.handlers.safety import answer_carry_on
 from skill.runtime.speech import Speech
 
 
@@ -88,6 +89,8 @@ def answer(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
         return answer_pregnancy(deps, hi, yes)
     if asked is Pending.DELETE_DATA:
         return answer_delete(deps, hi, yes)
+    if asked is Pending.CARRY_ON:
+        return answer_carry_on(deps, hi, yes)
     answered = answer_reminder_offer(deps, hi, yes)
     if answered is not None:
         return answered
