@@ -89,3 +89,33 @@ def test_red_flags_reach_the_red_flag_intent_through_the_shipped_model(name: str
     # ... and the words the slot took still tell the tier (else the reply is the careful one).
     right = [r for r in routed if r[3] is Tier(r[1])]
     assert len(right) / len(cases) >= ROUTED_MIN, [r[0] for r in routed if r[3] is not Tier(r[1])]
+
+
+# ---- pregnancy, and her midwife's or practitioner's OK
+
+PREGNANT = HELD_OUT["pregnancy"] + FRESH["pregnancy"]
+CLEARED = HELD_OUT["pregnancy_cleared"] + FRESH["pregnancy_cleared"]
+
+
+@pytest.mark.parametrize("said", PREGNANT)
+def test_saying_she_is_pregnant_in_any_words(said: str, detector: Detector) -> None:
+    assert detector.pregnancy(said) is Concern.PREGNANT
+    assert detector.red_flag(said) is None
+
+
+@pytest.mark.parametrize("said", CLEARED)
+def test_saying_her_midwife_or_practitioner_agreed(said: str, detector: Detector) -> None:
+    assert detector.pregnancy(said) is Concern.PREGNANCY_CLEARED
+    assert detector.red_flag(said) is None
+
+
+@pytest.mark.parametrize(("said", "concern"), [(p, Concern.PREGNANT) for p in PREGNANT]
+                         + [(p, Concern.PREGNANCY_CLEARED) for p in CLEARED])
+def test_pregnancy_statements_reach_the_skill_through_the_shipped_model(said: str, concern: Concern,
+                                                                       matcher: Matcher, detector: Detector) -> None:
+    heard = matcher.intent_of(said)
+    by_intent = {"PregnancyIntent": Concern.PREGNANT, "PregnancyClearedIntent": Concern.PREGNANCY_CLEARED}
+    in_slots = {detector.pregnancy(s.value) for s in heard.slots.values()}
+    if heard.intent == "RedFlagIntent":  # as the skill reads it: the opener's words put back
+        in_slots |= {detector.pregnancy_after_opener(s.value) for s in heard.slots.values()}
+    assert by_intent.get(heard.intent or "") is concern or concern in in_slots, (heard.intent, in_slots)

@@ -24,6 +24,7 @@ class Concern(StrEnum):
 
     RED_FLAG = "red_flag"
     NOT_PREGNANT = "not_pregnant"
+    PREGNANCY_CLEARED = "pregnancy_cleared"  # her midwife or practitioner said acupressure is fine
     PREGNANT = "pregnant"
     PAIN = "pain"
 
@@ -85,9 +86,11 @@ class Detector:
     rules: dict[str, _FlagRule]  # red flag id -> its patterns, in priority order
     pregnant: re.Pattern[str]
     not_pregnant: re.Pattern[str]
+    cleared: re.Pattern[str] | None
     pain_words: re.Pattern[str]
     point_names: re.Pattern[str]
     meaning_openers: tuple[str, ...] = ()
+    openers: tuple[str, ...] = ()
 
     @staticmethod
     def from_safety(safety: Safety) -> Detector:
@@ -113,9 +116,11 @@ class Detector:
             rules={fid: _FlagRule.build(grammar, spec) for fid, spec in lexicon.red_flags.items()},
             pregnant=_compiled(grammar, lexicon.pregnant),
             not_pregnant=_compiled(grammar, lexicon.not_pregnant),
+            cleared=_any(grammar, lexicon.pregnancy_cleared),
             pain_words=_compiled(grammar, lexicon.pain),
             point_names=point_names,
             meaning_openers=tuple(lexicon.meaning_openers),
+            openers=tuple(lexicon.openers) + tuple(lexicon.meaning_openers),
         )
 
     def normalize(self, text: str) -> str:
@@ -144,15 +149,25 @@ class Detector:
         return most_urgent(f for f in (self.red_flag(f"{o} {text}") for o in self.meaning_openers) if f)
 
     def pregnancy(self, text: str | None) -> Concern | None:
-        """PREGNANT or NOT_PREGNANT if the text says so, else None."""
+        """NOT_PREGNANT, PREGNANCY_CLEARED (her midwife said acupressure is fine) or PREGNANT if the text
+        says so, else None."""
         said = self.normalize(text or "")
         if not said:
             return None
         if self.not_pregnant.search(said):
             return Concern.NOT_PREGNANT
+        if self.cleared is not None and self.cleared.search(said):
+            return Concern.PREGNANCY_CLEARED
         if self.pregnant.search(said):
             return Concern.PREGNANT
         return None
+
+    def pregnancy_after_opener(self, text: str | None) -> Concern | None:
+        """RedFlagIntent's slot words read behind each sentence opener its samples take out of the slot
+        ("i'm" {symptom}: "12 weeks today"): what the first reading that says anything about pregnancy says."""
+        if not text:
+            return None
+        return next((c for c in (self.pregnancy(f"{o} {text}") for o in self.openers) if c is not None), None)
 
     def pain(self, text: str | None) -> bool:
         """The text says pressing hurts (checked after red flags: severe pain is one of them)."""

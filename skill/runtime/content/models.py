@@ -85,6 +85,21 @@ class Position(StrEnum):
     ANY = "any"
 
 
+class Posture(StrEnum):
+    """How the body lies or sits for a routine (pregnancy allows only seated or side-lying)."""
+
+    SEATED = "seated"
+    SIDE_LYING = "side_lying"
+    ON_BACK = "on_back"
+    FACE_DOWN = "face_down"
+
+
+# What a routine's position allows when its postures are not written out.
+POSTURES_OF_POSITION = {"seated": (Posture.SEATED,), "lying": (Posture.ON_BACK,),
+                        "any": (Posture.SEATED, Posture.ON_BACK)}
+PREGNANCY_POSTURES = frozenset({Posture.SEATED, Posture.SIDE_LYING})
+
+
 class CautionKind(StrEnum):
     """Kinds of caution attached to a point."""
 
@@ -192,6 +207,17 @@ class Routine(Strict):
     outro: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
     notes: str | None = None
+    postures: list[Posture] = Field(default_factory=list, description="how it is done; default: from position")
+
+    @property
+    def all_postures(self) -> tuple[Posture, ...]:
+        """The postures this routine is done in (written out, or what its position allows)."""
+        return tuple(self.postures) or POSTURES_OF_POSITION[self.position.value]
+
+    @property
+    def fits_pregnancy(self) -> bool:
+        """It can be done seated or lying on one side (not flat on the back, not face down)."""
+        return any(p in PREGNANCY_POSTURES for p in self.all_postures)
 
 
 class Tier(StrEnum):
@@ -255,6 +281,7 @@ class SafetyLexicon(Strict):
     red_flags: dict[str, FlagPatterns] = Field(min_length=1, description="by red flag id, in priority order")
     pregnant: list[Template] = Field(min_length=1)
     not_pregnant: list[Template] = Field(min_length=1)
+    pregnancy_cleared: list[Template] = Field(default_factory=list, description="her midwife said it's fine")
     pain: list[Template] = Field(min_length=1)
     openers: list[str] = Field(default_factory=list, description="RedFlagIntent's '<opener> {symptom}' samples")
     meaning_openers: list[str] = Field(default_factory=list, description="samples too; read again with the slot")
@@ -272,6 +299,7 @@ class Safety(Strict):
     disclaimer: str = Field(min_length=1)
     disclaimer_short: str = Field(min_length=1)
     pregnancy: list[str] = Field(min_length=1)
+    pregnancy_cleared: list[str] = Field(default_factory=list, description="her midwife said it's fine")
     pregnancy_skip: str = Field(min_length=1, description="said once when a point is skipped")
     red_flags: list[RedFlag] = Field(min_length=1)
     emergency_reply: list[str] = Field(min_length=1, description="an emergency flag: call for help now")

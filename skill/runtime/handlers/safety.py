@@ -15,7 +15,7 @@ from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import RedFlag
 from skill.runtime.flows.player import hold_still, replay_step, resume_routine, stop_routine
-from skill.runtime.flows.pregnancy_gate import note_not_pregnant, note_pregnant
+from skill.runtime.flows.pregnancy_gate import note_cleared, note_not_pregnant, note_pregnant, pending_routine
 from skill.runtime.flows.starting import begin_waiting_routine
 from skill.runtime.flows.stepping import keep_place
 from skill.runtime.flows.turn import Deps, Pending, SessionKey, ongoing, profile, reply, request_type, session_set
@@ -66,10 +66,15 @@ class Said:
             return Concern.PREGNANT
         if self.intent == Intent.NOT_PREGNANT:
             return Concern.NOT_PREGNANT
+        if self.intent == Intent.PREGNANCY_CLEARED:
+            return Concern.PREGNANCY_CLEARED
         for text in self.texts:
             found = self.deps.detector.pregnancy(text)
             if found is not None:
                 return found
+        if self.intent == Intent.RED_FLAG and self.red_flag is None:
+            # The words a sample's opener took out of the slot ("i'm" {symptom}) are read back.
+            return next(filter(None, map(self.deps.detector.pregnancy_after_opener, self.texts)), None)
         return None
 
 
@@ -155,18 +160,49 @@ class PregnancyHandler(IntentHandler):
             pregnancy_in(self.deps, handler_input) is Concern.PREGNANT
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        speech = note_pregnant(self.deps, handler_input)
-        # The answer to "are you pregnant?" asked when starting a routine starts it.
+        return told_pregnant(self.deps, handler_input)
+
+
+def told_pregnant(deps: Deps, hi: HandlerInput) -> Response:
+    """She is pregnant: said plainly, what is safe offered. Acupressure waits for her midwife's or
+    practitioner's OK (a routine waiting on "are you pregnant?" does not start); once cleared, a routine
+    under way goes on without the avoided points."""
+    was_under_way = ongoing(profile(hi)) is not None
+    speech = note_pregnant(deps, hi)
+    if not profile(hi).pregnancy_cleared:
+        pending_routine(deps, hi)  # closes the question; the routine waits for the OK
+        if ongoing(profile(hi)) is None:
+            if was_under_way:
+                stop_routine(hi)  # acupressure under way stops (the player too)
+            return reply(hi, speech.extend(deps.say("pregnancy_ok_how")), deps.say("what_you_can_say"))
+    started = begin_waiting_routine(deps, hi, speech)
+    if started is not None:
+        return started
+    if ongoing(profile(hi)):
+        playing = replay_step(deps, hi, speech)
+        if playing is not None:
+            return playing
+        more = deps.say("followup_in_routine")
+    else:
+        more = deps.say("pregnancy_followup")
+    return reply(hi, speech.extend(more), more)
+
+
+class PregnancyClearedHandler(IntentHandler):
+    """'My midwife says acupressure is fine': routines, still without the avoided points, seated or side-lying."""
+
+    any_intent = True  # words said inside any intent
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return request_type(handler_input) == "IntentRequest" and \
+            pregnancy_in(self.deps, handler_input) is Concern.PREGNANCY_CLEARED
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        speech = note_cleared(self.deps, handler_input)
         started = begin_waiting_routine(self.deps, handler_input, speech)
         if started is not None:
             return started
-        if ongoing(profile(handler_input)):
-            playing = replay_step(self.deps, handler_input, speech)
-            if playing is not None:
-                return playing
-            more = self.say("followup_in_routine")
-        else:
-            more = self.say("pregnancy_followup")
+        more = self.say("followup_in_routine" if ongoing(profile(handler_input)) else "pregnancy_followup")
         return reply(handler_input, speech.extend(more), more)
 
 
