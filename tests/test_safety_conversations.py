@@ -456,3 +456,39 @@ def test_logs_hold_no_health_statements(send, caplog: pytest.LogCaptureFixture, 
     assert caplog.records, "nothing was logged at all"
     for w in _health_words([*phrases, "fever"]):
         assert w.lower() not in logged, f"{w!r} appears in the logs"
+
+
+# ---- the tier replies: short, kind, in the locale's words
+
+LOCALE_NUMBERS = {"en-US": "911", "en-GB": "999", "en-CA": "911", "en-AU": "000", "en-IN": "112"}
+SAID_BY_TIER = {
+    "emergency": "my legs have both gone numb and weak",
+    "same_day": "I've had a high temperature and the shivers since yesterday",
+    "see_soon": "it's been two months and it's no better",
+    "unsure": "something just feels wrong",
+}
+
+
+def before_question(ssml: str) -> str:
+    """What is said before the question a reply ends with (all of it if it asks none)."""
+    text = re.sub(r"<[^>]+>", " ", ssml)
+    if "?" not in text:
+        return text
+    head = text.split("?")[0]
+    return head[:max(head.rfind("."), 0)]
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_NUMBERS))
+@pytest.mark.parametrize("tier", sorted(SAID_BY_TIER))
+def test_each_tier_reply_is_short_and_in_the_local_words(tier: str, locale: str, send, content: Content) -> None:
+    conv_user = f"amzn1.ask.account.TIER-{tier}-{locale}"
+    send(envelope(start_intent("seated_lower_back"), locale=locale, new=True, user_id=conv_user))
+    said_ = intent_request("RedFlagIntent", {"symptom": SAID_BY_TIER[tier]})
+    ssml = speech_of(send(envelope(said_, locale=locale, user_id=conv_user)))
+    assert len(re.findall(r"[\w']+", before_question(ssml))) <= 40, ssml
+    assert "can't help" not in ssml and "cannot help" not in ssml
+    if tier in ("emergency", "unsure"):
+        assert f'<say-as interpret-as="digits">{LOCALE_NUMBERS[locale]}</say-as>' in ssml, ssml
+    if tier in ("see_soon", "unsure"):
+        assert "?" in ssml  # offers to carry on
+    assert words(ssml).count("gp") <= 1, ssml  # en-AU's urgent care already names the GP
