@@ -216,7 +216,7 @@ Fact = Annotated[
 
 
 class RedFlagDesign(Strict):
-    emergency: bool
+    tier: Literal["emergency", "same_day", "see_soon"]
     words: Texts
 
 
@@ -277,6 +277,33 @@ class RedFlagPhrasingsFile(Strict):
         return self
 
 
+# --- red_flag_fresh.yaml: a fresh set written before the lexicons were tuned -------------------
+
+class FreshCase(Strict):
+    """What a person says, the red flag it is and that flag's tier."""
+
+    say: Text
+    flag: Id
+    tier: Tier
+
+
+class RedFlagFreshFile(Strict):
+    cases: Annotated[list[FreshCase], Field(min_length=60)]
+    not_flags: Texts
+    pregnancy: Texts
+    pregnancy_cleared: Texts
+
+    @model_validator(mode="after")
+    def _each_phrase_once(self) -> RedFlagFreshFile:
+        _no_duplicates([c.say.lower() for c in self.cases] + [p.lower() for p in self.not_flags], "phrase")
+        _no_duplicates([p.lower() for p in self.pregnancy + self.pregnancy_cleared], "pregnancy phrase")
+        tiers: dict[str, str] = {}
+        for c in self.cases:
+            if tiers.setdefault(c.flag, c.tier) != c.tier:
+                raise ValueError(f"{c.flag} has two tiers: {tiers[c.flag]} and {c.tier}")
+        return self
+
+
 # --- understanding.yaml: held-out phrasings -> intent and slots -----------------------------------
 
 class UnderstandingCase(Strict):
@@ -305,6 +332,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "conversations*.yaml": ConversationsFile,
     "safety_phrasings.yaml": SafetyPhrasingsFile,
     "red_flag_phrasings.yaml": RedFlagPhrasingsFile,
+    "red_flag_fresh.yaml": RedFlagFreshFile,
     "understanding.yaml": UnderstandingFile,
     "source_facts.yaml": SourceFactsFile,
 }

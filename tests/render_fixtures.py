@@ -98,10 +98,12 @@ TINY = {
           red_flags:
             - id: fever
               description: fever with back pain
-              emergency: false
+              tier: same_day
               phrases: [I have a fever]
               sources: [NICE NG59]
-          red_flag_reply: [Please see a doctor today.]
+          same_day_reply: [Please see a doctor today.]
+          see_soon_reply: [Please see a doctor soon.]
+          unsure_reply: [That may need a doctor.]
           emergency_reply: [Call emergency services now.]
           see_practitioner: [See a practitioner if it does not improve.]
           pain_during: [Ease off if it hurts.]

@@ -266,7 +266,7 @@ def test_the_lexicon_s_red_flags_and_patterns_are_checked(content_dir: Path) -> 
           lists:
             hot: (fever*|temperature)
           red_flags:
-            fever:
+            fever_unwell:
               patterns: [<hot>, <cold>]
             hiccups:
               patterns: [hiccup*]
@@ -276,11 +276,11 @@ def test_the_lexicon_s_red_flags_and_patterns_are_checked(content_dir: Path) -> 
     """)
     problems = _problems(content_dir, voice_too=False)
     _assert_reported(problems, LEXICON, 8, "lexicon.red_flags.hiccups", "unknown red flag 'hiccups'")
-    _assert_reported(problems, LEXICON, 7, "lexicon.red_flags.fever.patterns[1]", "unknown rule <cold>")
+    _assert_reported(problems, LEXICON, 7, "lexicon.red_flags.fever_unwell.patterns[1]", "unknown rule <cold>")
     safety = (content_dir / "safety.yaml").read_text().splitlines()
-    bladder = next(i for i, line in enumerate(safety, 1) if "id: bladder_bowel" in line)
-    _assert_reported(problems, "safety.yaml", bladder, "safety.red_flags[0].id",
-                     "red flag 'bladder_bowel' has no patterns in safety_lexicon.yaml")
+    saddle = next(i for i, line in enumerate(safety, 1) if "id: saddle_numbness" in line)
+    _assert_reported(problems, "safety.yaml", saddle, "safety.red_flags[0].id",
+                     "red flag 'saddle_numbness' has no patterns in safety_lexicon.yaml")
 
 
 def test_a_lexicon_template_that_does_not_parse(content_dir: Path) -> None:

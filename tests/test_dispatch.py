@@ -53,7 +53,7 @@ WORDS = {
 # Each state's user and how they got there: nothing yet, a spoken routine, a routine playing.
 USERS = {"new": "amzn1.ask.account.DISPATCHNEW", "dialog": "amzn1.ask.account.DISPATCHDIALOG",
          "audio": "amzn1.ask.account.DISPATCHAUDIO"}
-SAFETY = (safety.RedFlagHandler, safety.NotPregnantHandler, safety.PregnancyHandler)
+SAFETY = (safety.RedFlagHandler, safety.NotPregnantHandler, safety.PregnancyClearedHandler, safety.PregnancyHandler)
 
 
 def model_intents() -> dict[str, list[str]]:

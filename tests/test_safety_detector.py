@@ -6,6 +6,7 @@ import pytest
 from data_schemas import load_data
 
 from skill.runtime.content import Content
+from skill.runtime.content.models import Tier
 from skill.runtime.screening import Concern, Detector
 from skill.tools.model_builder import interaction_model
 
@@ -31,9 +32,10 @@ def model_words(content: Content, detector: Detector) -> set[str]:
 def test_enough_held_out_phrasings() -> None:
     assert len(DATA["red_flags"]) >= 30
     assert len(DATA["pregnant"]) >= 10
-    assert {c["flag"] for c in DATA["red_flags"]} == {"bladder_bowel", "saddle_numbness", "both_legs",
-                                                      "after_injury", "fever", "cancer_weight_loss",
-                                                      "severe_worsening"}
+    assert {c["flag"] for c in DATA["red_flags"]} >= {"bladder_bowel", "saddle_numbness", "both_legs",
+                                                      "major_trauma", "minor_injury", "fever_unwell",
+                                                      "cancer_history", "weight_loss", "severe_worsening",
+                                                      "night_rest_pain"}
 
 
 @pytest.mark.parametrize("case", DATA["red_flags"], ids=[c["say"] for c in DATA["red_flags"]])
@@ -70,8 +72,32 @@ def test_no_slot_word_of_the_model_is_a_red_flag_or_pregnancy(detector: Detector
 
 
 def test_emergency_wins_when_two_flags_are_said(detector: Detector) -> None:
-    flag = detector.red_flag("i fell yesterday and now my groin is numb")
-    assert flag is not None and flag.emergency and flag.id == "saddle_numbness"
+    flag = detector.red_flag("i bumped my back yesterday and now my groin is numb")
+    assert flag is not None and flag.emergency and flag.id in {"saddle_numbness", "major_trauma"}
+
+
+@pytest.mark.parametrize(("said", "tier"), [
+    ("i've had cancer and i fell down the stairs", Tier.EMERGENCY),  # a high-energy fall (NICE NG41)
+    ("i'm sixty and i've had a fever since yesterday", Tier.SAME_DAY),
+    ("i'm seventeen and my back has been stiff every morning for months", Tier.SEE_SOON),
+])
+def test_the_most_urgent_tier_wins(said: str, tier: Tier, detector: Detector) -> None:
+    flag = detector.red_flag(said)
+    assert flag is not None and flag.tier is tier, flag
+
+
+@pytest.mark.parametrize("said", ["the pain is severe", "it's severe today", "my back pain is really bad",
+                                  "it's worse when i sit for a long time"])
+def test_severe_alone_is_not_a_red_flag(said: str, detector: Detector) -> None:
+    # SI3 "if your pain is severe, rub more strongly": severe pain alone is self-care.
+    assert detector.red_flag(said) is None
+
+
+@pytest.mark.parametrize("said", ["the pain is severe and getting worse every day",
+                                  "it's severe and it doesn't let up even lying still at night"])
+def test_severe_and_worsening_or_unrelenting_is_one(said: str, detector: Detector) -> None:
+    flag = detector.red_flag(said)
+    assert flag is not None and flag.tier is Tier.SAME_DAY, flag
 
 
 @pytest.mark.parametrize("said", DATA["pregnant"])

@@ -272,7 +272,7 @@ def test_the_start_screen_marks_only_the_points_this_user_does(tmp_path, content
     c.intent("PregnancyIntent")
     reply = start(c, "hand_and_ankle", "hands and ankles")
     if not screens_of(reply):  # the skill asks first about the practitioner's agreement
-        reply = c.intent("AMAZON.YesIntent")
+        reply = c.intent("AMAZON.YesIntent")  # yes, she said acupressure is fine
     d = screen_of(reply)
     body = d["document"]["graphics"]["body"]
     markers = [i for i in pictures.avg_items(body) if i.get("style") == "marker"]

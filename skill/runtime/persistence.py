@@ -101,6 +101,8 @@ class Profile:
     # Safety: set only from the user's own words ("I'm pregnant"); asked = they answered the question.
     pregnant: bool = False
     pregnancy_asked: bool = False
+    # Her midwife or practitioner said acupressure is fine (still no avoided points, seated or side-lying).
+    pregnancy_cleared: bool = False
     # AudioPlayer: the last playback failed (told at the next launch); a routine finished while
     # playing with no session open, so its close and the reminder offer wait for the next launch.
     playback_failed: bool = False
@@ -120,6 +122,7 @@ class Profile:
         }
         # Optional facts are stored only when they hold, so a profile carries nothing it need not.
         optional = {"pregnant": self.pregnant, "pregnancy_asked": self.pregnancy_asked,
+                    "pregnancy_cleared": self.pregnancy_cleared,
                     "playback_failed": self.playback_failed, "close_pending": self.close_pending,
                     "reminder": self.reminder, "reminder_declined": self.reminder_declined}
         data.update({k: v for k, v in optional.items() if v})
@@ -144,6 +147,7 @@ class Profile:
             last_routine_id=last if isinstance(last, str) else None,
             pregnant=data.get("pregnant") is True,
             pregnancy_asked=data.get("pregnancy_asked") is True,
+            pregnancy_cleared=data.get("pregnancy_cleared") is True,
             playback_failed=data.get("playback_failed") is True,
             close_pending=close if isinstance(close, str) else None,
             reminder=reminder if isinstance(reminder, str) else None,

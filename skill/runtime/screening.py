@@ -24,6 +24,7 @@ class Concern(StrEnum):
 
     RED_FLAG = "red_flag"
     NOT_PREGNANT = "not_pregnant"
+    PREGNANCY_CLEARED = "pregnancy_cleared"  # her midwife or practitioner said acupressure is fine
     PREGNANT = "pregnant"
     PAIN = "pain"
 
@@ -47,6 +48,15 @@ def _normalize(text: str, point_names: re.Pattern[str]) -> str:
     return " ".join(point_names.sub(" ", words).split())
 
 
+def most_urgent(flags: Iterable[RedFlag]) -> RedFlag | None:
+    """The flag of the most urgent tier (emergency > same day > see soon); the first of equals."""
+    best: RedFlag | None = None
+    for f in flags:
+        if best is None or f.tier.urgency > best.tier.urgency:
+            best = f
+    return best
+
+
 @dataclass(frozen=True)
 class _FlagRule:
     """A red flag's compiled patterns."""
@@ -60,9 +70,10 @@ class _FlagRule:
         return _FlagRule(_compiled(grammar, spec.patterns), _any(grammar, spec.ignore), _any(grammar, spec.unless))
 
     def found_in(self, said: str) -> bool:
-        if self.unless is not None and self.unless.search(said):
-            return False
+        # Ignored words go first, so "unless" reads what is left ("not dieting" is no diet).
         text = self.ignore.sub(" ", said) if self.ignore is not None else said
+        if self.unless is not None and self.unless.search(text):
+            return False
         return bool(self.match.search(text))
 
 
@@ -75,8 +86,11 @@ class Detector:
     rules: dict[str, _FlagRule]  # red flag id -> its patterns, in priority order
     pregnant: re.Pattern[str]
     not_pregnant: re.Pattern[str]
+    cleared: re.Pattern[str] | None
     pain_words: re.Pattern[str]
     point_names: re.Pattern[str]
+    meaning_openers: tuple[str, ...] = ()
+    openers: tuple[str, ...] = ()
 
     @staticmethod
     def from_safety(safety: Safety) -> Detector:
@@ -102,8 +116,11 @@ class Detector:
             rules={fid: _FlagRule.build(grammar, spec) for fid, spec in lexicon.red_flags.items()},
             pregnant=_compiled(grammar, lexicon.pregnant),
             not_pregnant=_compiled(grammar, lexicon.not_pregnant),
+            cleared=_any(grammar, lexicon.pregnancy_cleared),
             pain_words=_compiled(grammar, lexicon.pain),
             point_names=point_names,
+            meaning_openers=tuple(lexicon.meaning_openers),
+            openers=tuple(lexicon.openers) + tuple(lexicon.meaning_openers),
         )
 
     def normalize(self, text: str) -> str:
@@ -111,7 +128,7 @@ class Detector:
         return _normalize(text, self.point_names)
 
     def red_flag(self, text: str | None) -> RedFlag | None:
-        """The red flag free text describes, emergencies first; None if it describes none."""
+        """The red flag free text describes, the most urgent tier first; None if it describes none."""
         if not text:
             return None
         said = self.normalize(text)
@@ -121,19 +138,36 @@ class Detector:
         found += [fid for fid, rule in self.rules.items() if rule.found_in(said)]
         if not found:
             return None
-        flags = [self.flags[f] for f in found]
-        return next((f for f in flags if f.emergency), flags[0])
+        return most_urgent(self.flags[f] for f in found)
+
+    def red_flag_after_opener(self, text: str | None) -> RedFlag | None:
+        """RedFlagIntent's slot words read behind each opener its samples take out of the slot ("i can't"
+        {symptom}): the most urgent flag any reading names. Only for that intent's words, when they
+        alone name none."""
+        if not text:
+            return None
+        return most_urgent(f for f in (self.red_flag(f"{o} {text}") for o in self.meaning_openers) if f)
 
     def pregnancy(self, text: str | None) -> Concern | None:
-        """PREGNANT or NOT_PREGNANT if the text says so, else None."""
+        """NOT_PREGNANT, PREGNANCY_CLEARED (her midwife said acupressure is fine) or PREGNANT if the text
+        says so, else None."""
         said = self.normalize(text or "")
         if not said:
             return None
         if self.not_pregnant.search(said):
             return Concern.NOT_PREGNANT
+        if self.cleared is not None and self.cleared.search(said):
+            return Concern.PREGNANCY_CLEARED
         if self.pregnant.search(said):
             return Concern.PREGNANT
         return None
+
+    def pregnancy_after_opener(self, text: str | None) -> Concern | None:
+        """RedFlagIntent's slot words read behind each sentence opener its samples take out of the slot
+        ("i'm" {symptom}: "12 weeks today"): what the first reading that says anything about pregnancy says."""
+        if not text:
+            return None
+        return next((c for c in (self.pregnancy(f"{o} {text}") for o in self.openers) if c is not None), None)
 
     def pain(self, text: str | None) -> bool:
         """The text says pressing hurts (checked after red flags: severe pain is one of them)."""

@@ -35,10 +35,11 @@ from skill.runtime.content.models import (
 )
 from skill.runtime.content.voice import Voice, load_voice
 from skill.runtime.engine import Preferences, default_routine
-from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
+from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, Slot, SlotType
 from skill.runtime.handlers.reminders import REMINDERS_SCOPE
 from skill.runtime.manifest import DEFAULT_AUDIO_DIR
 from skill.runtime.speech import audio_url
+from skill.runtime.templates import GAP, Grammar, TemplateError, has_pattern_marks
 from skill.runtime.text import normalize, spell_numbers
 from skill.simulator.nlu import PACKAGE_DIR, model_file
 from skill.tools.artwork import DEFAULT_OUT, ICON_SIZES
@@ -159,11 +160,53 @@ def list_values(words: dict[str, list[str]]) -> list[dict[str, Any]]:
                              for ident, names in words.items()])
 
 
+# Lexicon words per red flag that become slot synonyms: a pattern's sentences, when it has few and they
+# hold no detector-only marks (word*, *, ...): "heroin", "foot drop", "night sweats".
+MAX_LEXICON_SENTENCES = 40
+MAX_LEXICON_SYNONYMS = 8
+
+
+def lexicon_words(content: Content, flag_id: str) -> list[str]:
+    """The plain words of a red flag's lexicon patterns, as slot synonyms (few per flag: the detector
+    reads the raw words anyway; these help entity resolution name the flag)."""
+    lexicon = content.safety.lexicon
+    spec = lexicon.red_flags.get(flag_id) if lexicon is not None else None
+    if lexicon is None or spec is None:
+        return []
+    grammar = Grammar.build(lexicon.lists)
+    out: list[str] = []
+    for template in spec.patterns:
+        if GAP in template:
+            continue
+        try:
+            sentences = grammar.expand(template, limit=MAX_LEXICON_SENTENCES)
+        except TemplateError:
+            continue  # too many sentences for a slot list: the detector covers them
+        out += [t for t in sentences if not has_pattern_marks(t) and re.fullmatch(r"[a-z' ]+", t)]
+    return out[:MAX_LEXICON_SYNONYMS]
+
+
 def red_flag_values(content: Content, extra: Extra | None = None) -> list[dict[str, Any]]:
-    """Red flags by id, with the phrases people use for them (the detector also reads the raw words)."""
+    """Red flags by id, with the phrases people use for them and their lexicon's plain words (the
+    detector also reads the raw words)."""
     return _unique_synonyms([slot_value(f.id, f.phrases[0], [*f.phrases[1:], f.description,
+                                                             *lexicon_words(content, f.id),
                                                              *(extra or {}).get(f.id, [])], loose=False)
                              for f in content.safety.red_flags])
+
+
+def red_flag_samples(content: Content, samples: list[str]) -> list[str]:
+    """RedFlagIntent's samples: its sentence templates, then "<opener> {symptom}" for each of the
+    lexicon's sentence openers, so a symptom said in a whole sentence reaches the intent with its
+    meaning-carrying words in the slot (few samples: one per opener)."""
+    lexicon = content.safety.lexicon
+    openers = [*lexicon.openers, *lexicon.meaning_openers] if lexicon is not None else []
+    out = list(samples)
+    for opener in openers:
+        sample = f"{clean(opener)} {{{Slot.SYMPTOM.value}}}"
+        if sample not in out:
+            out.append(sample)
+    return out
 
 
 def check_registry(voice: Voice) -> None:
@@ -211,10 +254,15 @@ def interaction_model(content: Content, locale: str = DEFAULT_LOCALE, voice: Voi
     check_registry(voice)
     intents = []
     for name, spec in voice.intents.items():
-        entry: dict[str, Any] = {"name": name, "samples": voice.samples[locale][name]}
+        samples = voice.samples[locale][name]
+        if name == Intent.RED_FLAG.value:
+            samples = red_flag_samples(content, samples)
+        entry: dict[str, Any] = {"name": name, "samples": samples}
         if spec.slots:
             entry["slots"] = [{"name": s, "type": t} for s, t in spec.slots.items()]
         intents.append(entry)
+    # Health statements first: a phrase two samples fit equally well goes to the safety intent.
+    intents.sort(key=lambda i: i["name"] != Intent.RED_FLAG.value)
     types = [{"name": name, "values": slot_type_values(content, voice, spec, locale)}
              for name, spec in voice.slot_types.items() if spec.values != ValueSource.AMAZON.value]
     model = {"interactionModel": {"languageModel": {

@@ -114,6 +114,21 @@ class Position(StrEnum):
     ANY = "any"
 
 
+class Posture(StrEnum):
+    """How the body lies or sits for a routine (pregnancy allows only seated or side-lying)."""
+
+    SEATED = "seated"
+    SIDE_LYING = "side_lying"
+    ON_BACK = "on_back"
+    FACE_DOWN = "face_down"
+
+
+# What a routine's position allows when its postures are not written out.
+POSTURES_OF_POSITION = {"seated": (Posture.SEATED,), "lying": (Posture.ON_BACK,),
+                        "any": (Posture.SEATED, Posture.ON_BACK)}
+PREGNANCY_POSTURES = frozenset({Posture.SEATED, Posture.SIDE_LYING})
+
+
 class CautionKind(StrEnum):
     """Kinds of caution attached to a point."""
 
@@ -228,6 +243,31 @@ class Routine(Strict):
     outro: list[str] = field(default_factory=list)
     sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
+    postures: Annotated[list[Posture], Rule(description="how it is done; default: from position")] = (
+        field(default_factory=list))
+
+    @property
+    def all_postures(self) -> tuple[Posture, ...]:
+        """The postures this routine is done in (written out, or what its position allows)."""
+        return tuple(self.postures) or POSTURES_OF_POSITION[self.position.value]
+
+    @property
+    def fits_pregnancy(self) -> bool:
+        """It can be done seated or lying on one side (not flat on the back, not face down)."""
+        return any(p in PREGNANCY_POSTURES for p in self.all_postures)
+
+
+class Tier(StrEnum):
+    """How soon a red flag needs care, most urgent first (NICE NG59 and CKS; GIRFT/BASS; NICE NG41)."""
+
+    EMERGENCY = "emergency"  # call the emergency number or go to the emergency department now
+    SAME_DAY = "same_day"  # urgent care or a doctor today
+    SEE_SOON = "see_soon"  # see a doctor soon; self-care may go on meanwhile
+
+    @property
+    def urgency(self) -> int:
+        """Higher is more urgent (emergency > same day > see soon)."""
+        return {Tier.EMERGENCY: 2, Tier.SAME_DAY: 1, Tier.SEE_SOON: 0}[self]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,10 +275,20 @@ class RedFlag(Strict):
     """A symptom that means medical care, not self-care."""
 
     id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
+    tier: Tier
     description: Annotated[str, Rule(min_length=1)]
-    emergency: Annotated[bool, Rule(description="True for cauda-equina signs: call emergency services")]
     phrases: Annotated[list[str], Rule(min_length=1, description="things a person might say")]
     sources: Annotated[list[str], Rule(min_length=1)]
+
+    @property
+    def emergency(self) -> bool:
+        """Call the emergency number now."""
+        return self.tier is Tier.EMERGENCY
+
+    @property
+    def stops(self) -> bool:
+        """Self-care stops here: an emergency or a same-day flag (see-soon advises and may carry on)."""
+        return self.tier is not Tier.SEE_SOON
 
 
 def _parses(template: str) -> str:
@@ -271,7 +321,13 @@ class SafetyLexicon(Strict):
     red_flags: Annotated[dict[str, FlagPatterns], Rule(min_length=1, description="by red flag id, in priority order")]
     pregnant: Annotated[list[Template], Rule(min_length=1)]
     not_pregnant: Annotated[list[Template], Rule(min_length=1)]
+    pregnancy_cleared: Annotated[list[Template], Rule(description="her midwife said it's fine")] = (
+        field(default_factory=list))
     pain: Annotated[list[Template], Rule(min_length=1)]
+    openers: Annotated[list[str], Rule(description="RedFlagIntent's '<opener> {symptom}' samples")] = (
+        field(default_factory=list))
+    meaning_openers: Annotated[list[str], Rule(description="samples too; read again with the slot")] = (
+        field(default_factory=list))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -288,10 +344,14 @@ class Safety(Strict):
     disclaimer: Annotated[str, Rule(min_length=1)]
     disclaimer_short: Annotated[str, Rule(min_length=1)]
     pregnancy: Annotated[list[str], Rule(min_length=1)]
+    pregnancy_cleared: Annotated[list[str], Rule(description="her midwife said it's fine")] = (
+        field(default_factory=list))
     pregnancy_skip: Annotated[str, Rule(min_length=1, description="said once when a point is skipped")]
     red_flags: Annotated[list[RedFlag], Rule(min_length=1)]
-    red_flag_reply: Annotated[list[str], Rule(min_length=1)]
-    emergency_reply: Annotated[list[str], Rule(min_length=1)]
+    emergency_reply: Annotated[list[str], Rule(min_length=1, description="an emergency flag: call for help now")]
+    same_day_reply: Annotated[list[str], Rule(min_length=1, description="a same-day flag: a doctor today")]
+    see_soon_reply: Annotated[list[str], Rule(min_length=1, description="a see-soon flag: advice, then carry on")]
+    unsure_reply: Annotated[list[str], Rule(min_length=1, description="health words that name no flag: be careful")]
     see_practitioner: Annotated[list[str], Rule(min_length=1)]
     pain_during: Annotated[list[str], Rule(min_length=1)]
     pressure_guidance: Annotated[list[str], Rule(min_length=1)]

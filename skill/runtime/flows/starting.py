@@ -8,18 +8,22 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime import engine
-from skill.runtime.content.models import Routine
+from skill.runtime.content.models import Posture, Routine
 from skill.runtime.engine import Move
 from skill.runtime.flows.player import can_play, start_playing, supports_audio
 from skill.runtime.flows.pregnancy_gate import (
     ask_first,
+    ask_for_ok,
     contraindicated,
     instead_of,
     must_ask,
     only_contraindicated,
     pending_routine,
+    posture_not_for_pregnancy,
+    seated_instead,
+    waits_for_ok,
 )
-from skill.runtime.flows.stepping import step_speech
+from skill.runtime.flows.stepping import skipped_names, step_speech
 from skill.runtime.flows.turn import Deps, profile, reply, set_profile
 from skill.runtime.speech import Speech
 
@@ -32,6 +36,13 @@ def begin_routine(deps: Deps, hi: HandlerInput, routine: Routine, lead: Speech |
     speech = lead or Speech()
     if must_ask(deps, prof, routine):
         return ask_first(deps, hi, routine, speech)
+    if waits_for_ok(prof, routine):
+        return ask_for_ok(deps, hi, routine, speech)
+    if posture_not_for_pregnancy(prof, routine):
+        seated = seated_instead(deps, routine)
+        if seated is not None:
+            speech.text(p.say("pregnancy_posture", name=routine.name, other=seated.name))
+            return reply(hi, speech, deps.say("what_you_can_say"))
     if prof.pregnant and only_contraindicated(deps, routine):
         other = instead_of(deps, routine)
         more = deps.say("what_you_can_say")
@@ -41,8 +52,13 @@ def begin_routine(deps: Deps, hi: HandlerInput, routine: Routine, lead: Speech |
     if not prof.disclaimer_heard:
         speech.text(deps.content.safety.disclaimer_short)
     speech.text(p.say("routine_start", name=routine.name), *routine.intro)
+    if prof.pregnant and Posture.ON_BACK in routine.all_postures:
+        speech.text(p.say("pregnancy_seated_only"))
     if len(state.step_ids) < len(routine.steps) and avoid:
-        speech.text(deps.content.safety.pregnancy_skip)  # why points are missing, said once per routine
+        # Which points are left out and why, by name, once per routine (and again at their place).
+        names = skipped_names(deps, routine)
+        speech.text(p.say("pregnancy_skipping_points", points=deps.prompts.join(names)) if names
+                    else deps.content.safety.pregnancy_skip)
     prof = replace(prof, progress=state, disclaimer_heard=True, last_routine_id=routine.id, close_pending=None)
     if prof.playback_failed:
         # Told once; this routine is talked through so a failing stream is not retried in a loop.

@@ -37,6 +37,31 @@ def routine_of(deps: Deps, state: RoutineState) -> Routine | None:
     return routine if all(s in known for s in state.step_ids) else None
 
 
+def skipped_names(deps: Deps, routine: Routine, step_ids: tuple[str, ...] | None = None) -> list[str]:
+    """Names of the avoided points a routine leaves out (all of them, or those between the kept steps
+    before and at the given position), in routine order, each once."""
+    avoid = {p.id for p in deps.content.points.values() if p.pregnancy_contraindicated}
+    out: list[str] = []
+    for s in routine.steps:
+        if s.point in avoid and (step_ids is None or s.id in step_ids):
+            name = deps.content.points[s.point].name
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def skipped_before(deps: Deps, routine: Routine, kept: tuple[str, ...], index: int) -> list[str]:
+    """The avoided points left out just before the kept step at `index` (said at that step)."""
+    order = [s.id for s in routine.steps]
+    here = kept[index] if 0 <= index < len(kept) else None
+    if here is None or here not in order:
+        return []
+    before = kept[index - 1] if index > 0 else None
+    start = order.index(before) + 1 if before in order else 0
+    gap = tuple(order[start:order.index(here)])
+    return skipped_names(deps, routine, gap) if gap else []
+
+
 def spoken_duration(deps: Deps, seconds: int) -> str:
     """'one minute', 'ninety seconds' from the prompts; a plain count for other lengths."""
     key = f"duration_{seconds}"
@@ -108,6 +133,12 @@ def continue_routine(deps: Deps, hi: HandlerInput, how: Move) -> Response:
         return close_routine(deps, hi, routine)
     set_profile(hi, replace(prof, progress=new))
     speech, reprompt = step_speech(deps, engine.plan_step(routine, new), how, at_first=state.at_start)
+    if prof.pregnant and how in (Move.NEXT, Move.SKIP):
+        # At the place of a point left out in pregnancy: which one, and why, by name.
+        names = skipped_before(deps, routine, new.step_ids, new.index)
+        if names:
+            speech = Speech().text(deps.prompts.say("pregnancy_skipped_here", points=deps.prompts.join(names))) \
+                .extend(speech)
     return reply(hi, speech, reprompt)
 
 

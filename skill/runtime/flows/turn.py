@@ -30,6 +30,8 @@ class Pending(StrEnum):
     DELETE_DATA = "delete_data"
     REMINDER_OFFER = "reminder_offer"
     REMINDER_TIME = "reminder_time"
+    PREGNANCY_OK = "pregnancy_ok"  # has her midwife or practitioner said acupressure is fine?
+    CARRY_ON = "carry_on"  # after a see-soon red flag or an unsure answer: carry on with the routine?
 
 
 class SessionKey(StrEnum):

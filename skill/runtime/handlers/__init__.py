@@ -29,6 +29,7 @@ REQUEST_HANDLERS = [
     # Safety first: these read every slot of every intent (a red flag said anywhere stops a routine).
     safety.RedFlagHandler,
     safety.NotPregnantHandler,
+    safety.PregnancyClearedHandler,
     safety.PregnancyHandler,
     launch.LaunchHandler,
     launch.YesHandler,

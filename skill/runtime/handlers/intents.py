@@ -24,6 +24,7 @@ class Intent(StrEnum):
     RED_FLAG = "RedFlagIntent"
     PREGNANT = "PregnancyIntent"
     NOT_PREGNANT = "NotPregnantIntent"
+    PREGNANCY_CLEARED = "PregnancyClearedIntent"
     PAIN = "PainIntent"
     DELETE_DATA = "DeleteDataIntent"
 
@@ -86,4 +87,5 @@ INTENT_SLOTS: dict[Intent, dict[Slot, SlotType]] = {
 }
 
 # Intents whose very name is a health statement: never logged by name.
-HEALTH_INTENTS = frozenset({Intent.RED_FLAG, Intent.PREGNANT, Intent.NOT_PREGNANT, Intent.PAIN})
+HEALTH_INTENTS = frozenset({Intent.RED_FLAG, Intent.PREGNANT, Intent.NOT_PREGNANT, Intent.PREGNANCY_CLEARED,
+                            Intent.PAIN})

@@ -11,7 +11,7 @@ from ask_sdk_model.ui.simple_card import SimpleCard
 from skill.runtime.flows.closing import answer_reminder_offer, close_at_launch, closed_while_playing
 from skill.runtime.flows.finding import answer_offer
 from skill.runtime.flows.player import failure_told, resume_routine
-from skill.runtime.flows.pregnancy_gate import note_asked, note_pregnant
+from skill.runtime.flows.pregnancy_gate import note_asked, note_cleared, pending_routine
 from skill.runtime.flows.starting import begin_waiting_routine
 from skill.runtime.flows.stepping import keep_place, routine_of
 from skill.runtime.flows.turn import (
@@ -28,6 +28,7 @@ from skill.runtime.flows.turn import (
 from skill.runtime.handlers.base import IntentHandler, RequestTypeHandler
 from skill.runtime.handlers.intents import Intent
 from skill.runtime.handlers.privacy import answer_delete
+from skill.runtime.handlers.safety import answer_carry_on, told_pregnant
 from skill.runtime.speech import Speech
 
 
@@ -70,16 +71,27 @@ class LaunchHandler(RequestTypeHandler):
 
 
 def answer_pregnancy(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
-    """Yes/no to 'are you pregnant?' asked when starting a routine: remember it, then start."""
+    """Yes/no to 'are you pregnant?' asked when starting a routine: yes waits for her midwife's OK,
+    no starts the routine."""
     if yes:
-        speech = note_pregnant(deps, hi)
-    else:
-        note_asked(hi)
-        speech = Speech()
+        return told_pregnant(deps, hi)
+    note_asked(hi)
+    speech = Speech()
     started = begin_waiting_routine(deps, hi, speech)
     if started is not None:
         return started
     return reply(hi, speech.text(deps.prompts.say("pregnancy_followup")), deps.say("what_you_can_say"))
+
+
+def answer_pregnancy_ok(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
+    """Yes/no to 'has your midwife or practitioner said acupressure is fine?': yes starts the routine
+    (without the avoided points); no offers what is safe meanwhile."""
+    if yes:
+        started = begin_waiting_routine(deps, hi, note_cleared(deps, hi))
+        if started is not None:
+            return started
+    pending_routine(deps, hi)
+    return reply(hi, deps.say("pregnancy_not_yet"), deps.say("what_you_can_say"))
 
 
 def answer(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
@@ -97,8 +109,12 @@ def answer(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
         return reply(hi, deps.say("declined_continue"), deps.say("what_you_can_say"))
     if asked is Pending.PREGNANCY_QUESTION:
         return answer_pregnancy(deps, hi, yes)
+    if asked is Pending.PREGNANCY_OK:
+        return answer_pregnancy_ok(deps, hi, yes)
     if asked is Pending.DELETE_DATA:
         return answer_delete(deps, hi, yes)
+    if asked is Pending.CARRY_ON:
+        return answer_carry_on(deps, hi, yes)
     answered = answer_reminder_offer(deps, hi, yes)
     if answered is not None:
         return answered

@@ -14,13 +14,14 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import RedFlag
-from skill.runtime.flows.player import hold_still, replay_step, stop_routine
-from skill.runtime.flows.pregnancy_gate import note_not_pregnant, note_pregnant
+from skill.runtime.flows.player import hold_still, replay_step, resume_routine, stop_routine
+from skill.runtime.flows.pregnancy_gate import note_cleared, note_not_pregnant, note_pregnant, pending_routine
 from skill.runtime.flows.starting import begin_waiting_routine
-from skill.runtime.flows.turn import Deps, SessionKey, ongoing, profile, reply, request_type, session_set
+from skill.runtime.flows.stepping import keep_place
+from skill.runtime.flows.turn import Deps, Pending, SessionKey, ongoing, profile, reply, request_type, session_set
 from skill.runtime.handlers.base import IntentHandler, intent_name, slot
 from skill.runtime.handlers.intents import Intent, Slot
-from skill.runtime.screening import Concern
+from skill.runtime.screening import Concern, most_urgent
 from skill.runtime.speech import Speech
 
 
@@ -53,7 +54,10 @@ class Said:
         flags = {f.id: f for f in self.deps.content.safety.red_flags}
         found = [flags[i] for i in self.symptom_ids if i in flags]
         found += [f for f in (self.deps.detector.red_flag(t) for t in self.texts) if f is not None]
-        return next((f for f in found if f.emergency), found[0] if found else None)
+        if not found and self.intent == Intent.RED_FLAG:
+            # The words a sample's opener took out of the slot ("i can't" {symptom}) are read back.
+            found = [f for f in map(self.deps.detector.red_flag_after_opener, self.texts) if f is not None]
+        return most_urgent(found)
 
     @cached_property
     def pregnancy(self) -> Concern | None:
@@ -62,10 +66,15 @@ class Said:
             return Concern.PREGNANT
         if self.intent == Intent.NOT_PREGNANT:
             return Concern.NOT_PREGNANT
+        if self.intent == Intent.PREGNANCY_CLEARED:
+            return Concern.PREGNANCY_CLEARED
         for text in self.texts:
             found = self.deps.detector.pregnancy(text)
             if found is not None:
                 return found
+        if self.intent == Intent.RED_FLAG and self.red_flag is None:
+            # The words a sample's opener took out of the slot ("i'm" {symptom}) are read back.
+            return next(filter(None, map(self.deps.detector.pregnancy_after_opener, self.texts)), None)
         return None
 
 
@@ -91,7 +100,8 @@ def pregnancy_in(deps: Deps, hi: HandlerInput) -> Concern | None:
 
 
 class RedFlagHandler(IntentHandler):
-    """A red flag, in any words, at any point: no routine; urgent care; end kindly; stop the player."""
+    """A red flag, in any words, at any point. Emergency and same day: no routine, care now or today,
+    end kindly, stop the player. See soon: advise, then offer to carry on."""
 
     any_intent = True  # words said inside any intent
 
@@ -100,14 +110,44 @@ class RedFlagHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         flag = red_flag_in(self.deps, handler_input)
-        safety = self.content.safety
-        speech = Speech()
-        if flag is not None and flag.emergency:
-            speech.text(*safety.emergency_reply, self.prompts.say("emergency_close"))
-        else:
-            speech.text(*safety.red_flag_reply)
-        stop_routine(handler_input)
-        return reply(handler_input, speech, end=True)
+        if flag is None or flag.stops:
+            return stop_for_care(self.deps, handler_input, flag)
+        return advise_and_offer(self.deps, handler_input, self.content.safety.see_soon_reply)
+
+
+def stop_for_care(deps: Deps, hi: HandlerInput, flag: RedFlag | None) -> Response:
+    """An emergency or same-day flag: say where to get care, stop any routine and playback, end."""
+    safety, prompts = deps.content.safety, deps.prompts
+    speech = Speech()
+    if flag is None or flag.emergency:
+        speech.text(*safety.emergency_reply, prompts.say("emergency_close"))
+    else:
+        speech.text(*safety.same_day_reply, prompts.say("red_flag_same_day_close"))
+    stop_routine(hi)
+    return reply(hi, speech, end=True)
+
+
+def advise_and_offer(deps: Deps, hi: HandlerInput, advice: list[str], *, unsure: bool = False) -> Response:
+    """Say the advice and offer to carry on: a routine under way pauses (the player too) for the answer."""
+    speech = Speech().text(*advice)
+    if unsure:
+        speech.text(deps.prompts.say("red_flag_unsure_close"))
+    if ongoing(profile(hi)):
+        hold_still(deps, hi)
+        session_set(hi, SessionKey.PENDING, Pending.CARRY_ON.value)
+        ask = deps.say("red_flag_carry_on_ask")
+        return reply(hi, speech.extend(ask), deps.say("red_flag_carry_on_reprompt"))
+    more = deps.say("red_flag_followup")
+    return reply(hi, speech.extend(more), deps.say("what_you_can_say"))
+
+
+def answer_carry_on(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
+    """Yes/no to 'shall we carry on?' after a see-soon or unsure reply: resume, or stop kindly."""
+    session_set(hi, SessionKey.PENDING, None)
+    if yes and ongoing(profile(hi)) is not None:
+        return resume_routine(deps, hi)
+    keep_place(hi)
+    return reply(hi, deps.say("red_flag_carry_on_declined"), end=True)
 
 
 class PregnancyHandler(IntentHandler):
@@ -120,18 +160,49 @@ class PregnancyHandler(IntentHandler):
             pregnancy_in(self.deps, handler_input) is Concern.PREGNANT
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        speech = note_pregnant(self.deps, handler_input)
-        # The answer to "are you pregnant?" asked when starting a routine starts it.
+        return told_pregnant(self.deps, handler_input)
+
+
+def told_pregnant(deps: Deps, hi: HandlerInput) -> Response:
+    """She is pregnant: said plainly, what is safe offered. Acupressure waits for her midwife's or
+    practitioner's OK (a routine waiting on "are you pregnant?" does not start); once cleared, a routine
+    under way goes on without the avoided points."""
+    was_under_way = ongoing(profile(hi)) is not None
+    speech = note_pregnant(deps, hi)
+    if not profile(hi).pregnancy_cleared:
+        pending_routine(deps, hi)  # closes the question; the routine waits for the OK
+        if ongoing(profile(hi)) is None:
+            if was_under_way:
+                stop_routine(hi)  # acupressure under way stops (the player too)
+            return reply(hi, speech.extend(deps.say("pregnancy_ok_how")), deps.say("what_you_can_say"))
+    started = begin_waiting_routine(deps, hi, speech)
+    if started is not None:
+        return started
+    if ongoing(profile(hi)):
+        playing = replay_step(deps, hi, speech)
+        if playing is not None:
+            return playing
+        more = deps.say("followup_in_routine")
+    else:
+        more = deps.say("pregnancy_followup")
+    return reply(hi, speech.extend(more), more)
+
+
+class PregnancyClearedHandler(IntentHandler):
+    """'My midwife says acupressure is fine': routines, still without the avoided points, seated or side-lying."""
+
+    any_intent = True  # words said inside any intent
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return request_type(handler_input) == "IntentRequest" and \
+            pregnancy_in(self.deps, handler_input) is Concern.PREGNANCY_CLEARED
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        speech = note_cleared(self.deps, handler_input)
         started = begin_waiting_routine(self.deps, handler_input, speech)
         if started is not None:
             return started
-        if ongoing(profile(handler_input)):
-            playing = replay_step(self.deps, handler_input, speech)
-            if playing is not None:
-                return playing
-            more = self.say("followup_in_routine")
-        else:
-            more = self.say("pregnancy_followup")
+        more = self.say("followup_in_routine" if ongoing(profile(handler_input)) else "pregnancy_followup")
         return reply(handler_input, speech.extend(more), more)
 
 
@@ -175,12 +246,12 @@ class PainHandler(IntentHandler):
 
 
 class FreeTextHandler(IntentHandler):
-    """RedFlagIntent's words with no red flag in them: pain, or else what the skill can do."""
+    """RedFlagIntent's words with no red flag in them: pain while pressing eases off; anything else gets
+    a careful answer (it may need a doctor; the emergency signs and number), never a shrug."""
 
     intents = (Intent.RED_FLAG,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        if any(self.deps.detector.pain(t) for t in said_texts(handler_input)):
+        if ongoing(profile(handler_input)) and any(self.deps.detector.pain(t) for t in said_texts(handler_input)):
             return ease_off(self.deps, handler_input)
-        key = "fallback_in_routine" if ongoing(profile(handler_input)) else "fallback"
-        return reply(handler_input, self.say(key), self.say("what_you_can_say"))
+        return advise_and_offer(self.deps, handler_input, self.content.safety.unsure_reply, unsure=True)

@@ -102,8 +102,9 @@ def spoken_lines(content: Content) -> list[str]:
     for r in content.routines.values():
         lines += [*r.intro, *r.outro]
     s = content.safety
-    lines += [s.disclaimer, s.disclaimer_short, *s.pregnancy, s.pregnancy_skip, *s.red_flag_reply,
-              *s.emergency_reply, *s.see_practitioner, *s.pain_during, *s.pressure_guidance]
+    lines += [s.disclaimer, s.disclaimer_short, *s.pregnancy, *s.pregnancy_cleared, s.pregnancy_skip, *s.same_day_reply,
+              *s.see_soon_reply, *s.unsure_reply, *s.emergency_reply, *s.see_practitioner, *s.pain_during,
+              *s.pressure_guidance]
     lines += [t.text for t in content.tips]
     for key, value in content.prompts.items():
         if key.startswith(NOT_SPOKEN_PREFIXES):
