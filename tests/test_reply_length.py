@@ -77,9 +77,18 @@ def safety_words(content: Content) -> list[str]:
     """The safety wording about pregnancy (reviewed with the red-flag replies, content/safety.yaml): what a
     pregnant user is told, and the caution said before a point she asks about."""
     s = content.safety
-    lines = {words(s.pregnancy_skip), *(words(x) for x in s.pregnancy),
+    lines = {words(s.pregnancy_skip), *(words(x) for x in (*s.pregnancy, *s.pregnancy_cleared)),
              *(words(p.pregnancy_caution.text) for p in content.points.values() if p.pregnancy_caution)}
     return sorted(lines, key=len, reverse=True)
+
+
+def safety_prompts(content: Content) -> list[re.Pattern[str]]:
+    """The pregnancy replies in content/responses (which points are left out, and why), placeholders
+    matching whatever fills them."""
+    texts = [v for key, value in content.prompts.items() if key.startswith("pregnancy_")
+             for v in ([value] if isinstance(value, str) else value)]
+    return [re.compile(".+?".join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", words(t))))
+            for t in sorted(texts, key=len, reverse=True)]
 
 
 def strip_step_words(content: Content, spoken: str) -> str:
@@ -87,6 +96,8 @@ def strip_step_words(content: Content, spoken: str) -> str:
     spoken = words(spoken)
     for line in (*routine_words(content), *safety_words(content)):
         spoken = spoken.replace(line, " ")
+    for pattern in safety_prompts(content):
+        spoken = pattern.sub(" ", spoken)
     return " ".join(spoken.split())
 
 
