@@ -15,7 +15,8 @@
 
     .venv/bin/python scripts/bench_lambda.py             # full run
     .venv/bin/python scripts/bench_lambda.py --quick     # CI: few rounds
-    .venv/bin/python scripts/bench_lambda.py --profile   # plus cProfile of the skill's requests
+    .venv/bin/python scripts/bench_lambda.py --profile   # plus cProfile of the skill's requests and the
+                                                         # modules only the skill imports (-X importtime)
 
 The skill runs as configured on Lambda (log level INFO, records formatted into a null stream), with
 the rendered audio manifest (audio/manifest.json if rendered, else one planned from the content by
@@ -242,6 +243,50 @@ def bench_cold(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, p
     return times
 
 
+def import_profile(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, python: str | None,
+                   top: int = 25) -> str:
+    """Where the cold import's extra time goes: `-X importtime` of fresh processes (as the cold starts
+    run), each module's own time as a median over `repeats`; the modules the skill imports that
+    hello-world does not, grouped (the skill's by module, ask_sdk_model by package, others by top level)."""
+    env = skill_env(work / "importtime.sqlite3", audio)
+    if bundle_dir is not None and python is not None:
+        base = [python, "-I", "-S", "-W", "ignore", "-X", "importtime", "-c"]
+        paths = {"acupressure": [str(bundle_dir)], "hello-world": [str(bundle_dir), str(SCRIPTS)]}
+        body = {"acupressure": OURS_COLD, "hello-world": HELLO_COLD}
+    else:
+        base = [sys.executable, "-X", "importtime", "-c"]
+        paths = {"acupressure": [str(ROOT)], "hello-world": [str(SCRIPTS)]}
+        body = {"acupressure": OURS_COLD_REPO.format(handler=str(HANDLER)), "hello-world": HELLO_COLD}
+    own: dict[str, dict[str, list[int]]] = {"acupressure": {}, "hello-world": {}}
+    for _ in range(repeats):
+        for name in own:
+            code = f"import sys\nsys.path[:0] = {paths[name]!r}\n{body[name]}"
+            out = subprocess.run([*base, code], env=env, cwd=work, capture_output=True, text=True, timeout=120)
+            for line in out.stderr.splitlines():
+                parts = line.removeprefix("import time:").split("|")
+                if len(parts) == 3 and parts[0].strip().isdigit():
+                    own[name].setdefault(parts[2].strip(), []).append(int(parts[0]))
+    median = {name: {m: statistics.median(v) / 1000 for m, v in mods.items()} for name, mods in own.items()}
+
+    def group(module: str) -> str:
+        if module.startswith("skill."):
+            return module
+        if module.startswith("ask_sdk_model."):
+            return ".".join(module.split(".")[:3])
+        return module.split(".")[0]
+
+    extra: dict[str, float] = {}
+    for module, ms_ in median["acupressure"].items():
+        if module not in median["hello-world"]:
+            extra[group(module)] = extra.get(group(module), 0.0) + ms_
+    totals = {name: sum(mods.values()) for name, mods in median.items()}
+    lines = [f"import time (own time of each module, median of {repeats}): acupressure {totals['acupressure']:.1f} "
+             f"ms, hello-world {totals['hello-world']:.1f} ms; modules only the skill imports "
+             f"{sum(extra.values()):.1f} ms, the largest:"]
+    lines += [f"  {v:7.2f} ms  {k}" for k, v in sorted(extra.items(), key=lambda kv: -kv[1])[:top]]
+    return "\n".join(lines)
+
+
 def zip_figures(zip_path: Path) -> tuple[int, int, int]:
     """(zipped bytes, unzipped bytes, files)."""
     with zipfile.ZipFile(zip_path) as zf:
@@ -267,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few rounds, no warm-up of the cold starts (CI)")
     parser.add_argument("--rounds", type=int, default=None, help="passes over the request mix (default 200, quick 10)")
     parser.add_argument("--imports", type=int, default=None, help="cold starts of each (default 21, quick 3)")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of the skill's requests")
+    parser.add_argument("--profile", action="store_true",
+                        help="print a cProfile of the skill's requests and where its cold import's extra time goes")
     parser.add_argument("--bundle-zip", type=Path, default=None, help="use this zip instead of building one")
     parser.add_argument("--no-bundle", action="store_true",
                         help="no bundle: cold starts of the repository's code under this interpreter")
@@ -300,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         req = bench_requests(rounds, work, audio, args.profile)
         t2 = time.perf_counter()
         cold = bench_cold(repeats, work, audio, bundle_dir, python, warm_up=not args.quick)
+        imports = import_profile(max(3, repeats // 3), work, audio, bundle_dir, python) if args.profile else ""
         t3 = time.perf_counter()
         figures = zip_figures(zip_path) if zip_what else None
         db_fs = filesystem(work)
@@ -356,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({zip_what}; goal <= {GOAL_ZIP_BYTES / 1e6:.0f} MB: {verdict(zipped <= GOAL_ZIP_BYTES)})")
     print(f"bench sections took: {sections}")
     if args.profile:
+        print(imports)
         print(req["profile"])
     return 0
 

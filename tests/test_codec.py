@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from ask_sdk_core.exceptions import SerializationException
@@ -147,3 +147,32 @@ def test_every_reply_of_a_session_writes_as_the_sdk_writes_it() -> None:
     for reply in replies:
         assert FastSerializer().serialize(reply) == SDK.serialize(reply)
         assert json.dumps(FastSerializer().serialize(reply)) == json.dumps(SDK.serialize(reply))
+
+
+class Watched:
+    """A model shaped like ask_sdk_model's whose attribute is a property: it must be set through it."""
+
+    deserialized_types: ClassVar[dict[str, str]] = {"name": "str", "tags": "list[str]"}
+    attribute_map: ClassVar[dict[str, str]] = {"name": "name", "tags": "tags"}
+
+    def __init__(self, name: str | None = None, tags: list[str] | None = None) -> None:
+        self.seen: list[str] = []
+        self._name = name
+        self.tags = tags if tags is not None else []
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self.seen.append(f"name={value}")
+        self._name = value
+
+
+def test_a_model_with_setters_or_mutable_defaults_is_built_through_its_constructor() -> None:
+    a = FastSerializer().from_data({"name": "knee", "extra": 1}, Watched)
+    b = FastSerializer().from_data({}, Watched)
+    assert a.name == "knee" and a.seen == ["name=knee"] and a.extra == 1
+    assert a.tags == [] and b.tags == [] and a.tags is not b.tags
+    same_object(a, SDK.deserialize(json.dumps({"name": "knee", "extra": 1}), Watched))

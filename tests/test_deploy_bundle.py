@@ -104,6 +104,13 @@ def test_bundle_is_trimmed_to_what_the_runtime_uses(deploy_bundle):
     assert "skill/runtime/pipeline.py" in names
     assert "_yaml/__init__.pyc" not in names and "_yaml/__init__.py" not in names  # a shim nothing imports
     assert deploy_bundle.zip_bytes <= 8 * 1000 * 1000, deploy_bundle.summary()
+    # Every partition is still there, listing only the services the skill calls.
+    with zipfile.ZipFile(deploy_bundle.zip_path) as zf:
+        endpoints = json.loads(zf.read("botocore/data/endpoints.json"))
+    assert {p["partition"] for p in endpoints["partitions"]} >= {"aws", "aws-cn", "aws-us-gov"}
+    assert {s for p in endpoints["partitions"] for s in p["services"]} == set(bundle.AWS_SERVICES)
+    # The content, validated, in the compact form the skill loads at cold start.
+    assert "content/compact.pickle" in names
 
 
 def test_import_closure_keeps_what_is_reached(tmp_path):
@@ -271,3 +278,40 @@ def test_bundle_answers_launch_request(runnable, dynamodb_url, tmp_path):
                          aws_access_key_id="testing",
                          aws_secret_access_key="testing").scan(TableName=TABLE)["Items"]
     assert [i["id"]["S"] for i in items] == [hashlib.sha256(USER_ID.encode()).hexdigest()]
+
+
+ENDPOINTS = """
+import json, sys
+sys.path[:0] = [sys.argv[1]]
+import botocore.session
+from botocore.config import Config
+session, found = botocore.session.get_session(), []
+for region in ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1"):
+    for fips in (False, True):
+        client = session.create_client("dynamodb", region_name=region, aws_access_key_id="x",
+                                       aws_secret_access_key="y", config=Config(use_fips_endpoint=fips))
+        signer = client._request_signer
+        found.append([region, fips, client.meta.endpoint_url, signer._signing_name, signer._region_name])
+print(json.dumps(found))
+"""
+
+
+def test_the_trimmed_sdk_finds_dynamodb_where_the_whole_sdk_does(runnable, tmp_path):
+    """Trimming endpoints.json to DynamoDB changes no endpoint, signing name or region, in any partition."""
+    python, task = runnable
+    version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    arch = bundle.ARCHITECTURE if version == bundle.PYTHON_VERSION else \
+        ("arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64")
+    whole = bundle.dependencies_dir(bundle.runtime_requirements(), version, bundle.PLATFORMS[arch], CACHE)
+    (tmp_path / "endpoints.py").write_text(ENDPOINTS)
+
+    def resolve(path: Path) -> list:
+        out = subprocess.run([python, "-I", "-S", "-B", str(tmp_path / "endpoints.py"), str(path)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    trimmed = resolve(task)
+    assert trimmed == resolve(whole)
+    assert ["us-east-1", False, "https://dynamodb.us-east-1.amazonaws.com", "dynamodb", "us-east-1"] in trimmed

@@ -83,6 +83,23 @@ def _identity(payload: Any) -> Any:
     return payload
 
 
+def _defaults(cls: Any) -> dict[str, Any] | None:
+    """The attributes a model's constructor sets when given nothing, if copying them makes the same object:
+    a plain class (no __new__, __slots__ or attribute descriptors) whose defaults are all immutable."""
+    if cls.__new__ is not object.__new__ or hasattr(cls, "__slots__"):
+        return None
+    try:
+        state = dict(vars(cls()))
+    except Exception:
+        return None
+    for name, value in state.items():
+        if hasattr(type(getattr(cls, name, None)), "__set__"):
+            return None
+        if value is not None and not isinstance(value, str | int | float | bool | Enum):
+            return None
+    return state
+
+
 class FastSerializer(DefaultSerializer):
     """DefaultSerializer's behaviour with a compiled plan per type (thread-safe: plans are only added)."""
 
@@ -189,23 +206,33 @@ class FastSerializer(DefaultSerializer):
             # JSON key -> [attribute, type string, plan once first needed]
             by_key: dict[str, list[Any]] = {key: [attr, types[attr], None]
                                             for attr, key in self._attribute_map(cls).items()}
+            template = _defaults(cls)
 
             def build(payload: Any) -> Any:
                 if not isinstance(payload, dict):
                     raise SerializationException(f"expected an object for {cls.__name__}")
-                obj = cls()
+                if template is None:
+                    obj = cls()
+                    state = None
+                else:  # what cls() sets, copied (its constructor's chain of calls is most of a model's cost)
+                    obj = object.__new__(cls)
+                    state = obj.__dict__
+                    state.update(template)
                 extra = None
                 for key, value in payload.items():
                     spec = by_key.get(key)
                     if spec is None:
                         extra = [*(extra or ()), key]
-                    elif value is None:
-                        setattr(obj, spec[0], None)
-                    else:
+                        continue
+                    if value is not None:
                         sub = spec[2]
                         if sub is None:
                             sub = spec[2] = self._plan(spec[1])
-                        setattr(obj, spec[0], sub(value))
+                        value = sub(value)
+                    if state is None:
+                        setattr(obj, spec[0], value)
+                    else:
+                        state[spec[0]] = value
                 for key in extra or ():
                     setattr(obj, key, payload[key])
                 return obj

@@ -130,8 +130,9 @@ class Profile:
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> Profile:
-        """A stored profile; unreadable parts fall back to defaults rather than failing the request."""
-        data = _plain(dict(data or {}))
+        """A stored profile; unreadable parts fall back to defaults rather than failing the request. The
+        adapters hand over plain data (DynamoDbAdapter turns DynamoDB's Decimals back into numbers)."""
+        data = dict(data or {})
         try:
             sessions = int(data.get("sessions", 0))
         except (TypeError, ValueError):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import os
 import string
 from dataclasses import dataclass, field
@@ -55,8 +54,6 @@ from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
 if TYPE_CHECKING:
     import yaml
-
-log = logging.getLogger(__name__)
 
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
