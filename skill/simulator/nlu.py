@@ -124,6 +124,7 @@ class _Pattern:
     allowed: dict[str, frozenset[str]] | None  # slot -> the words it takes (strict), or None (loose)
     literal: int  # characters outside slots: more means a more specific sample
     own: bool = True  # a sample of our model (False: one of Amazon's own phrases, which ours outrank)
+    durations: frozenset[str] = frozenset()  # slots of type AMAZON.DURATION
 
     @property
     def strict(self) -> bool:
@@ -146,20 +147,28 @@ class _Pattern:
                 regex += re.escape(part)
         return re.compile(f"^{regex}$")
 
+    @cached_property
+    def _shape(self) -> tuple[int, str, str, str]:
+        """How many slots; for one, its name and the literal text before and after it."""
+        slots = [i for i, p in enumerate(self.parts) if p.startswith("{")]
+        if len(slots) != 1:
+            return len(slots), "", "".join(self.parts) if not slots else "", ""
+        i = slots[0]
+        return 1, self.parts[i][1:-1], "".join(self.parts[:i]), "".join(self.parts[i + 1:])
+
     def match(self, said: str) -> dict[str, str] | None:
         """The slot words if the whole phrase fits this sample, else None."""
-        slots = [p for p in self.parts if p.startswith("{")]
-        if not slots:
-            return {} if said == "".join(self.parts) else None
-        if len(slots) == 1:
-            i = self.parts.index(slots[0])
-            before, after = "".join(self.parts[:i]), "".join(self.parts[i + 1:])
+        count, name, before, after = self._shape
+        if count == 0:
+            return {} if said == before else None
+        if count == 1:
             if len(said) <= len(before) + len(after) or not said.startswith(before) or not said.endswith(after):
                 return None
             words = said[len(before):len(said) - len(after)]
-            name = slots[0][1:-1]
             if self.allowed is not None and name in self.allowed and words not in self.allowed[name]:
                 return None
+            if self.allowed is not None and name in self.durations and iso_duration(words) is None:
+                return None  # AMAZON.DURATION is filled only with a length of time, as on Alexa
             return {name: words}
         m = self._regex.match(said)
         return {k: v for k, v in m.groupdict().items() if v is not None} if m else None
@@ -206,7 +215,8 @@ def _compile(model: dict[str, Any], amazon_phrases: bool = True, bare_slots_take
             literal = sum(len(p.strip()) for p in parts if not p.startswith("{"))
             allowed = {p[1:-1]: words[types[p[1:-1]]] for p in parts
                        if p.startswith("{") and types.get(p[1:-1]) in words}
-            patterns.append(_Pattern(intent["name"], parts, allowed, literal, own))
+            durations = frozenset(n for n, t in types.items() if t == DURATION_TYPE)
+            patterns.append(_Pattern(intent["name"], parts, allowed, literal, own, durations))
             if literal or bare_slots_take_any_words:
                 # (a bare "{slot}" sample takes only the slot's own values, not any words)
                 patterns.append(_Pattern(intent["name"], parts, None, literal, own))
@@ -275,6 +285,9 @@ def iso_duration(words: str) -> str | None:
             continue
         if tok == "half" and i + 1 < len(tokens) and tokens[i + 1] in _ONE:
             number, i = 0.5, i + 2
+            continue
+        if tok == "half" and number is not None:
+            number, i = number + 0.5, i + 1  # "two and a half minutes": 2.5 minutes
             continue
         i += 1
     if not found:

@@ -107,7 +107,7 @@ class WhichSideHandler(RoutineQuestionHandler):
         step = engine.plan_step(routine, state).step
         if step.side in (Side.LEFT, Side.RIGHT):
             return self.say("side_now", side=self.prompts.say(f"side_{step.side.value}"))
-        return self.say({Side.BOTH: "side_both", Side.CENTER: "side_center"}.get(step.side, "side_none"))
+        return self.say(f"side_{step.side.value}")  # side_both, side_center, side_none
 
 
 def minutes_left(routine: Routine, state: RoutineState) -> int:
