@@ -51,8 +51,13 @@ def check(content: Content, reply: Mapping[str, Any], expect: Mapping[str, Any])
         routine = content.routines[expect["routine_intro"]]
         assert words(routine.intro[0]) in spoken, f"intro of {routine.id} missing; {where}"
     if "disclaimer" in expect:
-        has = words(content.safety.disclaimer) in spoken
+        # Spoken short; the full disclaimer goes on the card, never read out in a reply.
+        has = words(content.safety.disclaimer_short) in spoken
         assert has is bool(expect["disclaimer"]), f"disclaimer {'missing' if not has else 'repeated'}; {where}"
+        assert words(content.safety.disclaimer) not in spoken, f"full disclaimer read out; {where}"
+        card = words(str((response.get("card") or {}).get("content") or ""))
+        if expect["disclaimer"]:
+            assert words(content.safety.disclaimer) in card, f"full disclaimer not on the card; {where}"
     for frag in expect.get("text", []):
         assert frag.lower() in spoken.lower(), f"{frag!r} missing; {where}"
     if "end" in expect:

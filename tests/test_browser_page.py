@@ -491,20 +491,31 @@ def test_phone_keeps_the_input_in_view_after_every_reply(browser: Any, site: str
         assert pg.locator("#say-button").bounding_box()["height"] >= 40  # a thumb-sized target
         font = pg.evaluate("parseFloat(getComputedStyle(document.querySelector('#coach .hint')).fontSize)")
         assert font >= 16
-        said = ["where is bladder 23", "start the knee routine", "next", "help", "what helps sciatica",
+        said = ["where is bladder 23", "yes", "next", "start the knee routine", "next", "help", "what helps sciatica",
                 "where is the point behind my knee", "repeat"]
+        bl23 = content.points["BL23"]
         for n, words in enumerate(said, start=1):
             pg.locator("#say").tap()
             pg.locator("#say").fill(words)
             pg.locator("#say-button").tap()
             reply = p.last_reply(n)
             if n == 1:
-                assert content.points["BL23"].location in reply
+                assert bl23.location in reply
+            if words in ("yes", "next") and n < 4:  # finding bladder 23, one step per reply
+                assert bl23.find_steps[n - 2] in reply and bl23.find_steps[n - 1] not in reply
+            if words == "start the knee routine":
+                # The step's own words beside its audio, inside the phone's width.
+                step = content.routines[ROUTINE].steps[0]
+                caption = pg.locator("#np-caption .caption-lines")
+                pg.wait_for_function("t => document.querySelector('#np-caption .caption-lines')?.textContent"
+                                     ".includes(t)", arg=step.say[0])
+                cap = caption.bounding_box()
+                assert cap["x"] >= 0 and cap["x"] + cap["width"] <= PHONE["width"]
             pg.wait_for_function(SETTLED)
             assert pg.evaluate(INPUT_IN_VIEW), f"the input is out of view after reply {n} ({words!r})"
             assert pg.evaluate(REPLY_START_IN_VIEW, n), f"the start of reply {n} ({words!r}) is out of view"
             assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-            if n in (2, len(said)):
+            if n in (2, 4, len(said)):
                 screenshot(pg, shots / f"acupressure-phone-375x667-reply{n}.png")
         assert p.errors == []
     finally:

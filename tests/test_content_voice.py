@@ -16,7 +16,7 @@ import yaml
 
 from skill.runtime.content import Content, ContentError, load
 from skill.runtime.content.loader import DEFAULT_CONTENT_DIR, DEFAULT_LOCALE
-from skill.runtime.content.models import IntentSpec, Position, SafetyLexicon
+from skill.runtime.content.models import FlagPatterns, IntentSpec, Position
 from skill.runtime.content.voice import Voice, load_voice
 from skill.runtime.handlers.intents import INTENT_SLOTS, Intent, SlotType
 from skill.runtime.handlers.reminders import TimeOfDay
@@ -101,8 +101,8 @@ def test_the_lexicon_names_only_real_red_flags(content: Content) -> None:
     lexicon = content.safety.lexicon
     assert lexicon is not None
     assert list(lexicon.red_flags) == [f.id for f in content.safety.red_flags]
-    made_up = SafetyLexicon.model_validate({**lexicon.model_dump(), "red_flags": {
-        **lexicon.model_dump()["red_flags"], "made_up": {"patterns": ["hiccups"]}}})
+    made_up = dataclasses.replace(lexicon, red_flags={**lexicon.red_flags,
+                                                      "made_up": FlagPatterns(patterns=["hiccups"])})
     with pytest.raises(ValueError, match="unknown red flags: made_up"):
         Detector.build(content.safety.red_flags, made_up)
 

@@ -259,10 +259,11 @@ def test_bundle_answers_launch_request(runnable, dynamodb_url, tmp_path):
     speech = response["response"]["outputSpeech"]
     assert speech["type"] == "SSML"
     assert speech["ssml"].startswith("<speak>") and speech["ssml"].endswith("</speak>")
-    # A first launch says the skill is no substitute for professional care.
+    # A first launch says the skill is no substitute for professional care (in full on the card).
     from skill.runtime.content.loader import load
-    disclaimer = " ".join(load(ROOT / "content").safety.disclaimer.split())
-    assert escape(disclaimer[:40]) in " ".join(speech["ssml"].split())
+    safety = load(ROOT / "content").safety
+    assert escape(" ".join(safety.disclaimer_short.split())) in " ".join(speech["ssml"].split())
+    assert " ".join(safety.disclaimer.split()) in " ".join(response["response"]["card"]["content"].split())
     assert response["response"]["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")
 
     # The state went to DynamoDB, keyed as the template's table expects.

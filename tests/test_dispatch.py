@@ -34,6 +34,7 @@ from envelopes import (
 
 from skill.runtime.content import Content
 from skill.runtime.dispatch import ANY, IndexedRequestMapper, scope_of
+from skill.runtime.flows import finding
 from skill.runtime.handlers import REQUEST_HANDLERS, safety
 from skill.runtime.pipeline import App
 from skill.runtime.screening import Detector
@@ -131,11 +132,16 @@ def twin(app: App, hi: HandlerInput) -> HandlerInput:
 def probes(content: Content, token: str) -> Iterator[dict[str, Any]]:
     """Every probe request, from every user, on devices with and without AudioPlayer."""
     requests = [*intent_requests(content), *other_requests(token)]
+    # Mid-way through finding a point: the walk's reply was the last thing said in the session.
+    said = "<speak>Feel for the crease.</speak>"
+    walking = {"last_speech": said, "finding": {"point": "BL40", "page": 0, "said": finding.fingerprint(said)}}
     for user in USERS.values():
         for audio in (False, True):
             for request in requests:
                 in_session = request["type"] in ("LaunchRequest", "IntentRequest", "SessionEndedRequest")
                 yield envelope(request, user_id=user, session=in_session, audio_player=audio)
+            for name in ("AMAZON.NextIntent", "AMAZON.PreviousIntent", "AMAZON.RepeatIntent", "AMAZON.YesIntent"):
+                yield envelope(intent_request(name), user_id=user, audio_player=audio, session_attributes=walking)
 
 
 def mapper_of(app: App) -> IndexedRequestMapper:

@@ -189,11 +189,13 @@ def test_awslambdaric_runs_the_bundle_with_state_in_dynamodb(target, task_root, 
 
     try:
         device = AudioDevice(send, durations(content))
-        # The first request of a cold container: the disclaimer, in SSML, and a question.
+        # The first request of a cold container: the short disclaimer in SSML (the full one on the card),
+        # and a question.
         launch = device.launch()
         ssml = speech_of(launch)
         assert ssml.startswith("<speak>") and ssml.endswith("</speak>")
-        assert words(content.safety.disclaimer)[:40] in words(ssml)
+        assert words(content.safety.disclaimer_short) in words(ssml)
+        assert words(content.safety.disclaimer) in words(launch["response"]["card"]["content"])
         assert launch["response"]["reprompt"]["outputSpeech"]["ssml"].startswith("<speak>")
 
         # An intent: the routine starts on the AudioPlayer, and the device sends PlaybackStarted.

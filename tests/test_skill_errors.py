@@ -16,7 +16,7 @@ def test_catch_all_speaks_helpfully_and_logs_the_traceback(app, content, monkeyp
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(points, "point_speech", boom)
+    monkeypatch.setattr(points.finding, "look_up", boom)
     with caplog.at_level(logging.ERROR):
         slots = {"point": {"value": "bladder 23", "id": "BL23"}}
         reply = app.handle_event(envelope(intent_request("FindPointIntent", slots)))

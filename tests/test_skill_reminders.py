@@ -130,12 +130,29 @@ def test_missing_permission_is_asked_for_by_voice_then_the_reminder_is_set(
     [ask] = directives_of(reply)
     assert ask["type"] == "Connections.SendRequest" and ask["name"] == "AskFor"
     assert ask["payload"]["permissionScope"] == REMINDERS_SCOPE and ask["token"] == "after_lunch"
-    assert "outputSpeech" not in reply["response"] and alexa_api.received == []
+    # Said too, with the card, so a device or simulator that cannot ask by voice is never silent.
+    assert said(content, reply, "reminder_permission_ask") and alexa_api.received == []
+    assert reply["response"]["card"]["type"] == "AskForPermissionsConsent"
     talk.permissions = GRANTED
     reply = talk.send(connections_response("ACCEPTED", ask["token"]))
     assert said(content, reply, "reminder_set")
     rules = alexa_api.received[0]["body"]["trigger"]["recurrence"]["recurrenceRules"]
     assert rules == ["FREQ=DAILY;BYHOUR=13;BYMINUTE=30;BYSECOND=0;INTERVAL=1;"]
+
+
+@pytest.mark.parametrize("when,tod", [("every morning", "morning"), ("after lunch", "after_lunch"),
+                                      ("at bedtime", "bedtime")])
+def test_remind_me_without_permission_is_never_silent(talk: Conversation, alexa_api: FakeAlexaApi,
+                                                      content: Content, when: str, tod: str) -> None:
+    talk.launch()
+    reply = talk.intent("SetReminderIntent", {"time": {"value": when, "id": tod}})
+    assert words(speech_of(reply)), reply
+    assert reply["response"]["card"]["permissions"] == [REMINDERS_SCOPE]
+    # A simulator answers the voice request at once, without granting anything: still an answer.
+    token = directives_of(reply)[0]["token"]
+    for status in ("ACCEPTED", "DENIED", "NOT_ANSWERED"):
+        answer = talk.send(connections_response(status, token))
+        assert words(speech_of(answer)), (status, answer)
 
 
 def test_permission_refused_sends_the_card(talk: Conversation, alexa_api: FakeAlexaApi, content: Content) -> None:

@@ -352,17 +352,17 @@ def _without_point(c: Content, pid: str) -> Content:
 
 
 def _with_routine(c: Content, rid: str, **update) -> Content:
-    return dataclasses.replace(c, routines={**c.routines, rid: c.routines[rid].model_copy(update=update)})
+    return dataclasses.replace(c, routines={**c.routines, rid: dataclasses.replace(c.routines[rid], **update)})
 
 
 MUTATIONS = [
     ("point deleted", lambda c: _without_point(c, "BL53"), "point BL53 missing"),
     ("seed dropped from sources",
-     lambda c: dataclasses.replace(c, points={**c.points, "KI3": c.points["KI3"].model_copy(
-         update={"sources": ["003_78d34e94d7f04144.txt"]})}), "002_55eaf6997b57023a.txt not in its sources"),
+     lambda c: dataclasses.replace(c, points={**c.points, "KI3": dataclasses.replace(
+         c.points["KI3"], sources=["003_78d34e94d7f04144.txt"])}), "002_55eaf6997b57023a.txt not in its sources"),
     ("complaint untagged",
-     lambda c: dataclasses.replace(c, points={**c.points, "SI3": c.points["SI3"].model_copy(
-         update={"complaints": c.points["SI3"].complaints[1:]})}), "complaints not tagged ['acute']"),
+     lambda c: dataclasses.replace(c, points={**c.points, "SI3": dataclasses.replace(
+         c.points["SI3"], complaints=c.points["SI3"].complaints[1:])}), "complaints not tagged ['acute']"),
     ("routine order reversed",
      lambda c: _with_routine(c, "seated_lower_back", steps=list(reversed(c.routines["seated_lower_back"].steps))),
      "points ['BL52', 'BL23'] not in order"),
@@ -371,7 +371,7 @@ MUTATIONS = [
     ("tip deleted", lambda c: dataclasses.replace(c, tips=[t for t in c.tips if t.id != "after_lunch"]),
      "tip after_lunch missing"),
     ("wording lost",
-     lambda c: dataclasses.replace(c, safety=c.safety.model_copy(update={"pregnancy": ["Be careful."]})),
+     lambda c: dataclasses.replace(c, safety=dataclasses.replace(c.safety, pregnancy=["Be careful."])),
      "safety pregnancy: words not found"),
 ]
 
@@ -384,7 +384,7 @@ def test_checks_catch_missing_content(content: Content, name: str, mutate, messa
 
 
 def test_pregnancy_check_catches_uncontraindicated_point(content: Content) -> None:
-    li4 = content.points["LI4"].model_copy(update={"pregnancy_contraindicated": False, "cautions": []})
+    li4 = dataclasses.replace(content.points["LI4"], pregnancy_contraindicated=False, cautions=[])
     broken = dataclasses.replace(content, points={**content.points, "LI4": li4})
     problems = all_problems(broken)
     assert any("pregnancy_contraindicated is False" in p for p in problems)

@@ -33,6 +33,7 @@ from ask_sdk_model.services.api_client import ApiClient
 from ask_sdk_model.services.api_client_request import ApiClientRequest
 from ask_sdk_model.services.api_client_response import ApiClientResponse
 
+from skill.runtime.codec import FastSerializer
 from skill.runtime.content import Content, default_content
 from skill.runtime.dispatch import IndexedRequestMapper
 from skill.runtime.errors import MalformedRequest
@@ -145,7 +146,10 @@ def build_app(
     # The SDK refuses envelopes for another skill too (a second line behind handle_event's check).
     if config.skill_id:
         skill_config.skill_id = config.skill_id
-    return App(skill=CustomSkill(skill_configuration=skill_config), deps=deps, config=config)
+    skill = CustomSkill(skill_configuration=skill_config)
+    # The SDK's serializer, compiled per type (same objects, same dicts; see skill.runtime.codec).
+    skill.serializer = FastSerializer()
+    return App(skill=skill, deps=deps, config=config)
 
 
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
@@ -200,7 +204,11 @@ def error_response(prompts: Prompts) -> dict[str, Any]:
 
 def invoke(skill: CustomSkill, body: dict[str, Any]) -> dict[str, Any]:
     """Run one checked envelope through the skill and return the serialized response."""
-    envelope = skill.serializer.deserialize(payload=json.dumps(body), obj_type=RequestEnvelope)
+    serializer = skill.serializer
+    if isinstance(serializer, FastSerializer):  # straight from the parsed event, no JSON text round trip
+        envelope = serializer.from_data(body, RequestEnvelope)
+    else:
+        envelope = serializer.deserialize(payload=json.dumps(body), obj_type=RequestEnvelope)
     response = skill.invoke(request_envelope=envelope, context=None)
     serialized = skill.serializer.serialize(response)
     if not isinstance(serialized, dict):

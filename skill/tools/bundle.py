@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from skill.runtime.content import ContentError, compact, load
 from skill.runtime.content.loader import runtime_files
 from skill.runtime.manifest import MANIFEST_NAME
 
@@ -413,6 +414,12 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
     for name in runtime_files(root / "content"):
         (out / "content" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / "content" / name, out / "content" / name)
+    # Validated here, once: the bundle carries the compact form the skill loads at cold start without
+    # YAML or pydantic (refused at runtime, and the YAML validated instead, if it no longer matches).
+    try:
+        compact.write(load(out / "content"))
+    except ContentError as exc:
+        raise BundleError(f"content is invalid:\n{exc}") from exc
     manifest = root / "audio" / MANIFEST_NAME
     if manifest.is_file():  # the MP3s themselves are served from S3, not from the bundle
         (out / "audio").mkdir()

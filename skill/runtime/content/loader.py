@@ -6,20 +6,22 @@ than the default has overlays only: content/responses/<locale>.yaml holds the ke
 differs, content/slots/<locale>.yaml more words for values; both are merged over the default
 locale's. The voice data the model builder reads (intents registry, sentence templates, store
 listing, policies) is loaded by skill.runtime.content.voice.
+
+Validation (YAML parsing, pydantic) is imported only when content is loaded from the YAML: by the
+tools, and by the skill when no matching compact form is there (skill.runtime.content.compact).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import os
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from skill.runtime.content.lookup import AliasIndex, build_index, normalize
 from skill.runtime.content.models import (
@@ -53,6 +55,11 @@ from skill.runtime.content.models import (
 )
 from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
+if TYPE_CHECKING:
+    import yaml
+
+log = logging.getLogger(__name__)
+
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
@@ -60,7 +67,7 @@ CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
 # a request in a locale the content does not know is answered in it.
 DEFAULT_LOCALE = "en-US"
 
-FILES: dict[str, type[BaseModel]] = {
+FILES: dict[str, type[Any]] = {
     "points.yaml": PointsFile,
     "techniques.yaml": TechniquesFile,
     "routines.yaml": RoutinesFile,
@@ -82,9 +89,10 @@ LOCALE_FILES: dict[str, type[LocaleFile]] = {
 SLOT_PROMPT_PREFIX = "slot_"
 
 Path_ = tuple[str | int, ...]
-# libyaml's C parser when the wheel has it: the pure-Python one dominates cold start (~1 s).
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+# pydantic's words for the errors it reports on a dataclass, in the words it uses for its models.
+_MESSAGES = {"unexpected_keyword_argument": "Extra inputs are not permitted",
+             "missing_keyword_argument": "Field required", "missing_argument": "Field required"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,8 @@ class Content:
 
 def _line_map(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]]) -> None:
     """Record the 1-based line of every node by its path; note duplicate mapping keys."""
+    import yaml
+
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -202,6 +212,10 @@ class ParsedFile:
 
 def read_yaml(directory: Path, name: str, problems: list[Problem]) -> ParsedFile | None:
     """Read one YAML file with its line map; record syntax errors as problems."""
+    import yaml
+
+    # libyaml's C parser when the wheel has it: the pure-Python one dominates the load (~1 s).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     path = directory / name
     rel = f"content/{name}"
     try:
@@ -213,8 +227,8 @@ def read_yaml(directory: Path, name: str, problems: list[Problem]) -> ParsedFile
         problems.append(Problem(rel, 1, "(file)", f"not UTF-8 text: {exc.reason}"))
         return None
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -230,14 +244,36 @@ def read_yaml(directory: Path, name: str, problems: list[Problem]) -> ParsedFile
     return parsed
 
 
+_ADAPTERS: dict[type[Any], Any] = {}
+
+
+def _adapter(model: type[Any]) -> Any:
+    """pydantic's validator for a model (built once per model; pydantic is imported here, by the tools)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
+
+
+def validate(model: type[M], data: Any) -> M:
+    """`data` (parsed YAML) as a `model`, with every constraint its fields' Rules state; pydantic's
+    ValidationError if it does not fit."""
+    result: M = _adapter(model).validate_python(data)
+    return result
+
+
 def validate_file(parsed: ParsedFile, model: type[M], problems: list[Problem]) -> M | None:
     """Validate parsed data against its model; map pydantic errors to file lines."""
+    from pydantic import ValidationError
+
     try:
-        return model.model_validate(parsed.data if parsed.data is not None else {})
+        return validate(model, parsed.data if parsed.data is not None else {})
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            problems.append(parsed.problem(loc, err["msg"]))
+            problems.append(parsed.problem(loc, _MESSAGES.get(err["type"], err["msg"])))
         return None
 
 
@@ -564,7 +600,7 @@ def runtime_files(directory: Path) -> list[str]:
     return names
 
 
-def _version(directory: Path) -> str:
+def content_version(directory: Path) -> str:
     """Short hash of all content files: changes whenever any wording changes."""
     h = hashlib.sha256()
     for name in sorted(runtime_files(directory)):
@@ -624,7 +660,7 @@ def load(directory: Path | str | None = None) -> Content:
         overlay: SlotListsFile = over_s[1] if over_s else base_lists
         slot_lists[loc] = _merge_words(base_lists.lists, overlay.lists)
         slot_synonyms[loc] = _merge_words(base_lists.synonyms, overlay.synonyms)
-    safety = models["safety.yaml"].safety.model_copy(update={"lexicon": models["safety_lexicon.yaml"].lexicon})
+    safety = dataclasses.replace(models["safety.yaml"].safety, lexicon=models["safety_lexicon.yaml"].lexicon)
     return Content(
         points={p.id: p for p in pts.points},
         meridians=pts.meridians,
@@ -639,7 +675,7 @@ def load(directory: Path | str | None = None) -> Content:
         responses=responses,
         slot_lists=slot_lists,
         locales=locales,
-        version=_version(directory),
+        version=content_version(directory),
         directory=directory,
         index=build_index(pts, routines),
         slot_synonyms=slot_synonyms,
@@ -658,5 +694,9 @@ def prompt_table(responses: dict[str, str | list[str]],
 
 @lru_cache(maxsize=1)
 def default_content() -> Content:
-    """The content, loaded once per process (cold start)."""
-    return load()
+    """The content, loaded once per process (cold start): the compact form the build validated when it is
+    there and still matches the YAML (the Lambda bundle), else the YAML, validated now."""
+    from skill.runtime.content import compact
+
+    directory = content_directory()
+    return compact.read(directory) or load(directory)

@@ -1,12 +1,18 @@
-"""Typed models of everything in `content/*.yaml`."""
+"""Typed models of everything in `content/*.yaml`.
+
+Plain frozen dataclasses: the running skill builds them (from the compact form the bundle carries, see
+skill.runtime.content.compact) without importing pydantic. Their constraints are written as `Rule`s in
+the field annotations, which pydantic applies when the tools validate the YAML (loader.validate_file
+through pydantic's TypeAdapter): `acupressure check`, the render, the model builder, the bundle build.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from typing import Annotated, Any, ClassVar
 
 from skill.runtime.templates import TemplateError, parse
 
@@ -38,10 +44,33 @@ EXTERNAL_REFERENCES = (
 )
 
 
-class Strict(BaseModel):
-    """Base model: unknown fields are errors, so typos in YAML are caught."""
+class Rule:
+    """A field's constraints as pydantic's Field takes them (min_length, pattern, ge, description...) and
+    optionally a check run after them (`after`, given the value, or the value and pydantic's
+    ValidationInfo). Inert at runtime; pydantic, imported only when content is validated, applies it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    __slots__ = ("after", "rules")
+
+    def __init__(self, after: Callable[..., Any] | None = None, **rules: Any):
+        self.after = after
+        self.rules = rules
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic import AfterValidator, Field
+
+        marks: list[Any] = [Field(**self.rules)] if self.rules else []
+        if self.after is not None:
+            marks.append(AfterValidator(self.after))
+        # To the next handler: the Rules before this one in the same Annotated apply theirs on top.
+        return handler(Annotated[(source, *marks)]) if marks else handler(source)
+
+
+class Strict:
+    """Base of the models: unknown fields are errors, so typos in YAML are caught (pydantic reads this
+    setting when it validates a dataclass); the models themselves are frozen dataclasses."""
+
+    __slots__ = ()
+    __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "forbid"}
 
 
 class Region(StrEnum):
@@ -100,42 +129,45 @@ class RoutineKind(StrEnum):
     SCRIPT = "script"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Caution(Strict):
     """A caution spoken before coaching a point."""
 
     kind: CautionKind
-    text: str = Field(min_length=1)
-    sources: list[str] = Field(default_factory=list)
+    text: Annotated[str, Rule(min_length=1)]
+    sources: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Press(Strict):
     """How to press a point."""
 
-    pressure: str = Field(min_length=1, description="spoken: how hard")
-    motion: str = Field(min_length=1, description="spoken: still hold, small circles, ...")
-    direction: str = Field(min_length=1, description="spoken: which way to angle the pressure")
-    duration_s: int = Field(ge=10, le=HOLD_MAX_S)
+    pressure: Annotated[str, Rule(min_length=1, description="spoken: how hard")]
+    motion: Annotated[str, Rule(min_length=1, description="spoken: still hold, small circles, ...")]
+    direction: Annotated[str, Rule(min_length=1, description="spoken: which way to angle the pressure")]
+    duration_s: Annotated[int, Rule(ge=10, le=HOLD_MAX_S)]
     both_sides: bool
-    steps: list[str] = Field(min_length=1, description="spoken instructions, one per sentence")
+    steps: Annotated[list[str], Rule(min_length=1, description="spoken instructions, one per sentence")]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Point(Strict):
     """One acupressure point, keyed by its WHO code."""
 
-    id: str = Field(pattern=r"^[A-Z]{2}\d{1,2}$", description="WHO standard code, e.g. BL23")
-    name: str = Field(min_length=1, description="spoken name, e.g. 'Bladder 23'")
+    id: Annotated[str, Rule(pattern=r"^[A-Z]{2}\d{1,2}$", description="WHO standard code, e.g. BL23")]
+    name: Annotated[str, Rule(min_length=1, description="spoken name, e.g. 'Bladder 23'")]
     pinyin: str
     english: str | None = None
-    aliases: list[str] = Field(min_length=1)
-    regions: list[Region] = Field(min_length=1)
-    complaints: list[Complaint] = Field(min_length=1)
-    location: str = Field(min_length=1, description="one spoken sentence: where it is")
-    find_steps: list[str] = Field(min_length=1, description="how to find it on your own body")
+    aliases: Annotated[list[str], Rule(min_length=1)]
+    regions: Annotated[list[Region], Rule(min_length=1)]
+    complaints: Annotated[list[Complaint], Rule(min_length=1)]
+    location: Annotated[str, Rule(min_length=1, description="one spoken sentence: where it is")]
+    find_steps: Annotated[list[str], Rule(min_length=1, description="how to find it on your own body")]
     press: Press
-    benefits: list[str] = Field(min_length=1)
-    cautions: list[Caution] = Field(default_factory=list)
+    benefits: Annotated[list[str], Rule(min_length=1)]
+    cautions: list[Caution] = field(default_factory=list)
     pregnancy_contraindicated: bool = False
-    sources: list[str] = Field(min_length=1)
+    sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
 
     @property
@@ -144,64 +176,69 @@ class Point(Strict):
         return next((c for c in self.cautions if c.kind is CautionKind.PREGNANCY), None)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Technique(Strict):
     """A way of applying pressure or massage."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
+    id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Annotated[str, Rule(min_length=1)]
+    aliases: list[str] = field(default_factory=list)
     position: Position
     needs_partner: bool = False
-    steps: list[str] = Field(min_length=1)
-    sources: list[str] = Field(min_length=1)
+    steps: Annotated[list[str], Rule(min_length=1)]
+    sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
 
 
+def _not_both(v: int | None, info: Any) -> int | None:
+    """A step's pause_s, refused beside hold: true (`info.data` holds the fields validated before it)."""
+    if v is not None and info.data.get("hold"):
+        raise ValueError("a step has either hold: true or pause_s, not both")
+    return v
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Step(Strict):
     """One step of a routine: say the lines, then hold or pause."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    title: str = Field(min_length=1, description="short spoken/chapter title")
+    id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
+    title: Annotated[str, Rule(min_length=1, description="short spoken/chapter title")]
     technique: str | None = None
     point: str | None = None
     side: Side = Side.NONE
-    say: list[str] = Field(min_length=1, description="spoken lines before the hold")
-    hold: bool = Field(False, description="hold for the user's hold time (default one minute)")
-    pause_s: int | None = Field(None, ge=1, le=HOLD_MAX_S, description="fixed quiet time instead")
-    release: list[str] = Field(default_factory=list, description="spoken lines after the hold")
-
-    @field_validator("pause_s")
-    @classmethod
-    def _not_both(cls, v: int | None, info: ValidationInfo) -> int | None:
-        if v is not None and info.data.get("hold"):
-            raise ValueError("a step has either hold: true or pause_s, not both")
-        return v
+    say: Annotated[list[str], Rule(min_length=1, description="spoken lines before the hold")]
+    hold: Annotated[bool, Rule(description="hold for the user's hold time (default one minute)")] = False
+    pause_s: Annotated[Annotated[int, Rule(ge=1, le=HOLD_MAX_S)] | None,
+                       Rule(after=_not_both, description="fixed quiet time instead")] = None
+    release: Annotated[list[str], Rule(description="spoken lines after the hold")] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Routine(Strict):
     """An ordered, timed routine (acupressure) or guided script (mindfulness)."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str = Field(min_length=1)
+    id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Annotated[str, Rule(min_length=1)]
     kind: RoutineKind = RoutineKind.ACUPRESSURE
-    aliases: list[str] = Field(default_factory=list)
-    description: str = Field(min_length=1)
+    aliases: list[str] = field(default_factory=list)
+    description: Annotated[str, Rule(min_length=1)]
     position: Position
-    intro: list[str] = Field(min_length=1)
-    steps: list[Step] = Field(min_length=1)
-    outro: list[str] = Field(default_factory=list)
-    sources: list[str] = Field(min_length=1)
+    intro: Annotated[list[str], Rule(min_length=1)]
+    steps: Annotated[list[Step], Rule(min_length=1)]
+    outro: list[str] = field(default_factory=list)
+    sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RedFlag(Strict):
     """A symptom that means medical care, not self-care."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    description: str = Field(min_length=1)
-    emergency: bool = Field(description="True for cauda-equina signs: call emergency services")
-    phrases: list[str] = Field(min_length=1, description="things a person might say")
-    sources: list[str] = Field(min_length=1)
+    id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
+    description: Annotated[str, Rule(min_length=1)]
+    emergency: Annotated[bool, Rule(description="True for cauda-equina signs: call emergency services")]
+    phrases: Annotated[list[str], Rule(min_length=1, description="things a person might say")]
+    sources: Annotated[list[str], Rule(min_length=1)]
 
 
 def _parses(template: str) -> str:
@@ -213,48 +250,52 @@ def _parses(template: str) -> str:
     return template
 
 
-Template = Annotated[str, Field(min_length=1), AfterValidator(_parses)]
+Template = Annotated[str, Rule(min_length=1), Rule(after=_parses)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FlagPatterns(Strict):
     """How the screening spots one red flag in words nobody wrote down."""
 
-    patterns: list[Template] = Field(min_length=1, description="any of these means the flag")
-    ignore: list[Template] = Field(default_factory=list, description="removed from the text first")
-    unless: list[Template] = Field(default_factory=list, description="present: not this flag")
+    patterns: Annotated[list[Template], Rule(min_length=1, description="any of these means the flag")]
+    ignore: Annotated[list[Template], Rule(description="removed from the text first")] = field(default_factory=list)
+    unless: Annotated[list[Template], Rule(description="present: not this flag")] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SafetyLexicon(Strict):
     """Word lists and patterns the safety screening listens for (`content/safety_lexicon.yaml`)."""
 
-    point_words: list[str] = Field(min_length=1, description="a point name when a number follows")
-    lists: dict[str, Template | list[Template]] = Field(default_factory=dict)
-    red_flags: dict[str, FlagPatterns] = Field(min_length=1, description="by red flag id, in priority order")
-    pregnant: list[Template] = Field(min_length=1)
-    not_pregnant: list[Template] = Field(min_length=1)
-    pain: list[Template] = Field(min_length=1)
+    point_words: Annotated[list[str], Rule(min_length=1, description="a point name when a number follows")]
+    lists: dict[str, Template | list[Template]] = field(default_factory=dict)
+    red_flags: Annotated[dict[str, FlagPatterns], Rule(min_length=1, description="by red flag id, in priority order")]
+    pregnant: Annotated[list[Template], Rule(min_length=1)]
+    not_pregnant: Annotated[list[Template], Rule(min_length=1)]
+    pain: Annotated[list[Template], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SafetyLexiconFile(Strict):
     """`content/safety_lexicon.yaml`."""
 
     lexicon: SafetyLexicon
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Safety(Strict):
     """Disclaimer, pregnancy, red flags and when to see a practitioner."""
 
-    disclaimer: str = Field(min_length=1)
-    disclaimer_short: str = Field(min_length=1)
-    pregnancy: list[str] = Field(min_length=1)
-    pregnancy_skip: str = Field(min_length=1, description="said once when a point is skipped")
-    red_flags: list[RedFlag] = Field(min_length=1)
-    red_flag_reply: list[str] = Field(min_length=1)
-    emergency_reply: list[str] = Field(min_length=1)
-    see_practitioner: list[str] = Field(min_length=1)
-    pain_during: list[str] = Field(min_length=1)
-    pressure_guidance: list[str] = Field(min_length=1)
-    sources: list[str] = Field(min_length=1)
+    disclaimer: Annotated[str, Rule(min_length=1)]
+    disclaimer_short: Annotated[str, Rule(min_length=1)]
+    pregnancy: Annotated[list[str], Rule(min_length=1)]
+    pregnancy_skip: Annotated[str, Rule(min_length=1, description="said once when a point is skipped")]
+    red_flags: Annotated[list[RedFlag], Rule(min_length=1)]
+    red_flag_reply: Annotated[list[str], Rule(min_length=1)]
+    emergency_reply: Annotated[list[str], Rule(min_length=1)]
+    see_practitioner: Annotated[list[str], Rule(min_length=1)]
+    pain_during: Annotated[list[str], Rule(min_length=1)]
+    pressure_guidance: Annotated[list[str], Rule(min_length=1)]
+    sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
     # Set by the loader from safety_lexicon.yaml (the screening needs both); never written in safety.yaml.
     lexicon: SafetyLexicon | None = None
@@ -268,69 +309,78 @@ class TipCategory(StrEnum):
     TIMING = "timing"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tip(Strict):
     """A short spoken tip."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")]
     category: TipCategory
-    text: str = Field(min_length=1)
-    sources: list[str] = Field(min_length=1)
+    text: Annotated[str, Rule(min_length=1)]
+    sources: Annotated[list[str], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Meridian(Strict):
     """A channel code and the words people use for it ('bladder', 'B')."""
 
-    code: str = Field(pattern=r"^[A-Z]{2}$")
-    names: list[str] = Field(min_length=1)
+    code: Annotated[str, Rule(pattern=r"^[A-Z]{2}$")]
+    names: Annotated[list[str], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ComplaintTopic(Strict):
     """A complaint and the words people use for it ("sciatica", "pain down my leg")."""
 
     id: Complaint
-    name: str = Field(min_length=1, description="spoken name")
-    aliases: list[str] = Field(min_length=1)
+    name: Annotated[str, Rule(min_length=1, description="spoken name")]
+    aliases: Annotated[list[str], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegionTopic(Strict):
     """A body region and the words people use for it."""
 
     id: Region
-    name: str = Field(min_length=1, description="spoken name")
-    aliases: list[str] = Field(min_length=1)
+    name: Annotated[str, Rule(min_length=1, description="spoken name")]
+    aliases: Annotated[list[str], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PointsFile(Strict):
     """`content/points.yaml`."""
 
-    meridians: list[Meridian] = Field(min_length=1)
-    complaints: list[ComplaintTopic] = Field(min_length=1)
-    regions: list[RegionTopic] = Field(min_length=1)
-    points: list[Point] = Field(min_length=1)
+    meridians: Annotated[list[Meridian], Rule(min_length=1)]
+    complaints: Annotated[list[ComplaintTopic], Rule(min_length=1)]
+    regions: Annotated[list[RegionTopic], Rule(min_length=1)]
+    points: Annotated[list[Point], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TechniquesFile(Strict):
     """`content/techniques.yaml`."""
 
-    techniques: list[Technique] = Field(min_length=1)
+    techniques: Annotated[list[Technique], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoutinesFile(Strict):
     """`content/routines.yaml` and `content/scripts.yaml`."""
 
-    routines: list[Routine] = Field(min_length=1)
+    routines: Annotated[list[Routine], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SafetyFile(Strict):
     """`content/safety.yaml`."""
 
     safety: Safety
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TipsFile(Strict):
     """`content/tips.yaml`."""
 
-    tips: list[Tip] = Field(min_length=1)
+    tips: Annotated[list[Tip], Rule(min_length=1)]
 
 
 # A spoken answer is one breath: at most this many words (Alexa design guide; issue 14).
@@ -344,39 +394,43 @@ def _one_breath(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Answer(Strict):
     """A short spoken answer to a technique question (how hard, how long, at a desk...)."""
 
-    say: Annotated[str, Field(min_length=1), AfterValidator(_one_breath)]
-    sources: list[str] = Field(min_length=1)
+    say: Annotated[str, Rule(min_length=1, after=_one_breath)]
+    sources: Annotated[list[str], Rule(min_length=1)]
     notes: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AnswersFile(Strict):
     """`content/answers.yaml`: answers by topic id (the ids of the `topic` slot list)."""
 
-    answers: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Answer] = Field(min_length=1)
+    answers: Annotated[dict[Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")], Answer], Rule(min_length=1)]
 
 
 # ---- voice data: responses, slot lists, store listing, intents registry, sentence templates
 
 LOCALE = r"^[a-z]{2}-[A-Z]{2}$"
 KEY = r"^[a-z][a-z0-9_]*$"
-ResponseKey = Annotated[str, Field(pattern=KEY)]
-Words = Annotated[str, Field(min_length=1)]
+ResponseKey = Annotated[str, Rule(pattern=KEY)]
+Words = Annotated[str, Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocaleFile(Strict):
     """A file for one locale; its `language` must match the file's name."""
 
-    language: str = Field(pattern=LOCALE)
+    language: Annotated[str, Rule(pattern=LOCALE)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocaleFacts(Strict):
     """What a locale fills into replies: its emergency number and its words for care."""
 
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    emergency_number: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
+    country: Annotated[str, Rule(pattern=r"^[A-Z]{2}$")]
+    emergency_number: Annotated[str, Rule(pattern=r"^[0-9]{3}$")]
     emergency_department: Words
     urgent_care: Words
     doctor: Words
@@ -390,41 +444,45 @@ class LocaleFacts(Strict):
 LOCALE_PLACEHOLDERS = ("emergency_number", "emergency_department", "urgent_care", "doctor")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LocalesFile(Strict):
     """`content/locales.yaml`: per locale, the facts replies fill in ({emergency_number} ...)."""
 
-    locales: dict[Annotated[str, Field(pattern=r"^[a-z]{2}-[A-Z]{2}$")], LocaleFacts] = Field(min_length=1)
+    locales: Annotated[dict[Annotated[str, Rule(pattern=r"^[a-z]{2}-[A-Z]{2}$")], LocaleFacts], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ResponsesFile(LocaleFile):
     """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key. Another
     locale's file is an overlay on the default locale's: only the keys whose wording differs."""
 
-    responses: dict[ResponseKey, Words | Annotated[list[Words], Field(min_length=1)]] = Field(min_length=1)
+    responses: Annotated[dict[ResponseKey, Words | Annotated[list[Words], Rule(min_length=1)]], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlotListsFile(LocaleFile):
     """`content/slots/<locale>.yaml`: slot values not taken from other content, with their words.
     Another locale's file is an overlay: more words for the default locale's values."""
 
-    lists: dict[ResponseKey, dict[ResponseKey, Annotated[list[Words], Field(min_length=1)]]] = \
-        Field(default_factory=dict)
+    lists: dict[ResponseKey, dict[ResponseKey, Annotated[list[Words], Rule(min_length=1)]]] = \
+        field(default_factory=dict)
     # More words in this locale for values taken from other content, by source (points, routines,
     # complaints, red_flags) and value id: "i can't wee" for the bladder red flag in en-GB.
-    synonyms: dict[ResponseKey, dict[str, Annotated[list[Words], Field(min_length=1)]]] = \
-        Field(default_factory=dict)
+    synonyms: dict[ResponseKey, dict[str, Annotated[list[Words], Rule(min_length=1)]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoreListing(Strict):
     """The skill store's text for one locale (skill.json publishingInformation)."""
 
-    name: str = Field(min_length=2, max_length=50)
-    summary: str = Field(min_length=1, max_length=160)
-    description: str = Field(min_length=1, max_length=4000)
-    examples: list[Annotated[str, Field(pattern=r"^Alexa, ")]] = Field(min_length=1, max_length=3)
-    keywords: list[Words] = Field(default_factory=list)
+    name: Annotated[str, Rule(min_length=2, max_length=50)]
+    summary: Annotated[str, Rule(min_length=1, max_length=160)]
+    description: Annotated[str, Rule(min_length=1, max_length=4000)]
+    examples: Annotated[list[Annotated[str, Rule(pattern=r"^Alexa, ")]], Rule(min_length=1, max_length=3)]
+    keywords: list[Words] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoreFile(LocaleFile):
     """`content/store/<locale>.yaml`."""
 
@@ -444,12 +502,13 @@ class ValueSource(StrEnum):
 LIST_PREFIX = "lists."
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlotTypeSpec(Strict):
     """A slot type of the interaction model."""
 
-    description: str = Field(min_length=1)
-    values: str = Field(pattern=r"^(points|routines|complaints|red_flags|amazon|lists\.[a-z][a-z0-9_]*)$",
-                        description="where the values come from")
+    description: Annotated[str, Rule(min_length=1)]
+    values: Annotated[str, Rule(pattern=r"^(points|routines|complaints|red_flags|amazon|lists\.[a-z][a-z0-9_]*)$",
+                                description="where the values come from")]
 
     @property
     def list_name(self) -> str | None:
@@ -460,11 +519,12 @@ class SlotTypeSpec(Strict):
 NAME = r"^(AMAZON\.)?[A-Za-z][A-Za-z0-9_]*$"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IntentSpec(Strict):
     """An intent: what it is for and its slots (slot name -> slot type)."""
 
-    description: str = Field(min_length=1)
-    slots: dict[Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+    description: Annotated[str, Rule(min_length=1)]
+    slots: dict[Annotated[str, Rule(pattern=r"^[a-z][A-Za-z0-9_]*$")], str] = field(default_factory=dict)
 
     @staticmethod
     def is_builtin(name: str) -> bool:
@@ -472,29 +532,33 @@ class IntentSpec(Strict):
         return name.startswith("AMAZON.")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IntentsFile(Strict):
     """`content/intents.yaml`: the intents registry."""
 
-    slot_types: dict[Annotated[str, Field(pattern=NAME)], SlotTypeSpec] = Field(min_length=1)
-    intents: dict[Annotated[str, Field(pattern=NAME)], IntentSpec] = Field(min_length=1)
+    slot_types: Annotated[dict[Annotated[str, Rule(pattern=NAME)], SlotTypeSpec], Rule(min_length=1)]
+    intents: Annotated[dict[Annotated[str, Rule(pattern=NAME)], IntentSpec], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IntentSentences(Strict):
     """One intent's sentence templates in one locale."""
 
-    sentences: list[Template] = Field(min_length=1)
+    sentences: Annotated[list[Template], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SentencesFile(LocaleFile):
     """`content/sentences/<locale>/<topic>.yaml`: sentence templates by intent."""
 
-    intents: dict[str, IntentSentences] = Field(min_length=1)
+    intents: Annotated[dict[str, IntentSentences], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommonSentencesFile(LocaleFile):
     """`content/sentences/<locale>/_common.yaml`: expansion rules the templates share as <name>."""
 
-    expansion_rules: dict[ResponseKey, Template | list[Template]] = Field(default_factory=dict)
+    expansion_rules: dict[ResponseKey, Template | list[Template]] = field(default_factory=dict)
 
 
 # ---- the privacy policy, terms of use and certification answers (content/policies.yaml)
@@ -507,21 +571,24 @@ class PolicyKind(StrEnum):
     TERMS = "terms"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PolicySection(Strict):
     """A heading and its paragraphs."""
 
     heading: Words
-    paragraphs: list[Words] = Field(min_length=1)
+    paragraphs: Annotated[list[Words], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Policy(Strict):
     """One document: title, the date it last changed, sections."""
 
     title: Words
     updated: date
-    sections: list[PolicySection] = Field(min_length=1)
+    sections: Annotated[list[PolicySection], Rule(min_length=1)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Certification(Strict):
     """skill.json's privacy and compliance answers, and the testing instructions for Amazon's reviewers."""
 
@@ -531,19 +598,21 @@ class Certification(Strict):
     is_export_compliant: bool
     allows_purchases: bool
     # Amazon's limit on testingInstructions.
-    testing_instructions: str = Field(min_length=1, max_length=4000)
+    testing_instructions: Annotated[str, Rule(min_length=1, max_length=4000)]
 
 
+def _every_kind(value: dict[PolicyKind, Policy]) -> dict[PolicyKind, Policy]:
+    """Both documents are there."""
+    missing = [k.value for k in PolicyKind if k not in value]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PoliciesFile(Strict):
     """`content/policies.yaml`."""
 
-    policies: dict[PolicyKind, Policy]
+    policies: Annotated[dict[PolicyKind, Policy], Rule(after=_every_kind)]
     certification: Certification
 
-    @field_validator("policies")
-    @classmethod
-    def _every_kind(cls, value: dict[PolicyKind, Policy]) -> dict[PolicyKind, Policy]:
-        missing = [k.value for k in PolicyKind if k not in value]
-        if missing:
-            raise ValueError(f"missing {', '.join(missing)}")
-        return value

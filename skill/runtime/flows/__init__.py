@@ -6,5 +6,6 @@ Layering, top down (a module imports only those below it; nothing here imports a
     player          play, pause, resume, finish: AudioPlayer streams, or spoken turns where they cannot play
     stepping        a routine under way in spoken turns: step speech, moves, keeping the place
     closing         the end of a routine: outro, tip, the reminder offer and its yes/no
+    finding         a point by ear: where it is with one cue, then the find steps one at a time, then pressing
     turn            one request: shared dependencies, session, the user's profile, the reply
 """

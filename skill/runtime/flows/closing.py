@@ -38,7 +38,10 @@ def offer_reminder(deps: Deps, hi: HandlerInput, speech: Speech) -> Speech | Non
 def close_routine(deps: Deps, hi: HandlerInput, routine: Routine) -> Response:
     """The last step is done: forget the place, say the outro and a tip, then offer a reminder or end."""
     set_profile(hi, replace(profile(hi), progress=None, last_routine_id=routine.id))
-    speech = Speech().text(*routine.outro, deps.prompts.say("routine_done", name=routine.name))
+    # The ending is said once: the routine's own closing words (or, without any, that it has ended),
+    # then a word about getting up that does not announce the end again.
+    p = deps.prompts
+    speech = Speech().text(*(routine.outro or [p.say("routine_ended", name=routine.name)]), p.say("routine_done"))
     reprompt = offer_reminder(deps, hi, add_tip(deps, speech))
     if reprompt is None:
         return reply(hi, speech, end=True)

@@ -40,6 +40,8 @@ REQUEST_HANDLERS = [
     privacy.SkillDisabledHandler,
     reminders.SetReminderIntentHandler,
     reminders.PermissionResponseHandler,
+    # Walking through finding a point: its next/back/repeat, only while that walk was the last reply.
+    points.FindStepHandler,
     # AudioPlayer mode: voice commands while a routine plays, then buttons and playback events.
     playback.AudioMoveHandler,
     playback.AudioResumeHandler,

@@ -15,6 +15,7 @@ from ask_sdk_model.response import Response
 from skill.runtime import screens
 from skill.runtime.apl import Json
 from skill.runtime.content import default_content
+from skill.runtime.flows import finding
 from skill.runtime.flows.turn import PROFILE_ATTR, Deps, profile, request_type
 from skill.runtime.handlers.base import intent_name, slot
 from skill.runtime.handlers.intents import HEALTH_INTENTS, Intent, Slot
@@ -143,4 +144,8 @@ class ScreenInterceptor(AbstractResponseInterceptor):
             point = None if value.empty else resolve_point(self.deps, value.ids, value.raw)
             if point is not None:
                 return screens.lookup_screen(self.deps, point, prof)
+        walk = finding.current(handler_input)
+        if walk is not None and walk.point_id in self.deps.content.points:
+            # Walking through finding a point: its screen stays up, not the routine's underneath.
+            return screens.lookup_screen(self.deps, self.deps.content.points[walk.point_id], prof)
         return screens.routine_screen(self.deps, prof)

@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
+from ask_sdk_model.ui.simple_card import SimpleCard
 
 from skill.runtime.flows.closing import answer_reminder_offer, close_at_launch, closed_while_playing
+from skill.runtime.flows.finding import answer_offer
 from skill.runtime.flows.player import failure_told, resume_routine
 from skill.runtime.flows.pregnancy_gate import note_asked, note_pregnant
 from skill.runtime.flows.starting import begin_waiting_routine
@@ -45,7 +47,11 @@ class LaunchHandler(RequestTypeHandler):
         routine = routine_of(self.deps, progress) if progress else None
         finished = closed_while_playing(self.deps, prof)
         if not prof.disclaimer_heard:
-            speech.text(p.say("welcome_first"), self.content.safety.disclaimer, p.say("what_you_can_say"))
+            # Short on the ear; the full disclaimer goes on the card in the Alexa app.
+            safety = self.content.safety
+            speech.text(p.say("welcome_first"), safety.disclaimer_short, p.say("what_you_can_say"))
+            handler_input.response_builder.set_card(SimpleCard(title=p.say("card_title"),
+                                                               content=p.fill(safety.disclaimer)))
             set_profile(handler_input, replace(prof, disclaimer_heard=True))
             reprompt = self.say("what_you_can_say")
         elif progress and routine:
@@ -57,7 +63,8 @@ class LaunchHandler(RequestTypeHandler):
             # A routine ended while playing, with no session to speak in: close it now.
             reprompt = close_at_launch(self.deps, handler_input, finished, speech)
         else:
-            speech.text(p.say("welcome_back"))
+            # A returning user hears what to say next, not only hello.
+            speech.text(p.say("welcome_back"), p.say("what_you_can_say"))
             reprompt = self.say("what_you_can_say")
         return reply(handler_input, speech, reprompt)
 
@@ -76,7 +83,11 @@ def answer_pregnancy(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
 
 
 def answer(deps: Deps, hi: HandlerInput, yes: bool) -> Response:
-    """Yes/no to whatever the skill asked last: continue the routine, pregnancy, deleting data, a reminder."""
+    """Yes/no to whatever the skill asked last: walk through finding a point, continue the routine,
+    pregnancy, deleting data, a reminder."""
+    walk = answer_offer(deps, hi, yes)
+    if walk is not None:
+        return walk
     asked = pending(hi)
     if asked is Pending.CONTINUE_ROUTINE:
         session_set(hi, SessionKey.PENDING, None)

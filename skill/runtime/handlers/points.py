@@ -1,16 +1,19 @@
-"""Points: where one is and how to press it; which points help a complaint; which points exist."""
+"""Points: where one is, and the walk through finding and pressing it; which points help a complaint;
+which points exist."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import Point
-from skill.runtime.errors import MissingPoint, UnknownComplaint, UnknownPoint
-from skill.runtime.flows.turn import Deps, ongoing, profile, reply
-from skill.runtime.handlers.base import IntentHandler, slot
+from skill.runtime.errors import MissingPoint, NoRoutineInProgress, UnknownComplaint, UnknownPoint
+from skill.runtime.flows import finding
+from skill.runtime.flows.turn import Deps, reply
+from skill.runtime.handlers.base import IntentHandler, intent_name, slot
 from skill.runtime.handlers.intents import Intent, Slot
-from skill.runtime.speech import Speech
 
 # How many point names to offer when one is unknown.
 EXAMPLE_POINTS = 4
@@ -24,32 +27,27 @@ def resolve_point(deps: Deps, ids: tuple[str, ...], raw: str | None) -> Point | 
     return deps.content.point(raw) if raw else None
 
 
-def point_speech(deps: Deps, point: Point, pregnant: bool = False) -> Speech:
-    """Where it is, how to find it, how to press, cautions; for a pregnant user an avoided point
-    leads with its caution."""
-    p = deps.prompts
-    speech = Speech()
-    lead = None
-    if pregnant and (point.pregnancy_contraindicated or point.pregnancy_caution is not None):
-        lead = point.pregnancy_caution
-        speech.text(p.say("point_pregnancy_lead"), lead.text if lead else deps.content.safety.pregnancy_skip)
-    speech.text(p.say("point_intro", name=point.name, pinyin=point.pinyin))
-    speech.text(point.location)
-    speech.text(p.say("point_find"), *point.find_steps)
-    speech.text(p.say("point_press"), *point.press.steps)
-    for caution in point.cautions:
-        if caution is not lead:
-            speech.text(p.say("point_caution"), caution.text)
-    return speech
-
-
 def example_points(deps: Deps) -> str:
     return deps.prompts.join(p.name for p in list(deps.content.points.values())[:EXAMPLE_POINTS])
 
 
-def followup(handler_input: HandlerInput, deps: Deps) -> Speech:
-    """What to say next: back to the routine if one is going."""
-    return deps.say("followup_in_routine" if ongoing(profile(handler_input)) else "point_followup")
+def points_for_reply(handler_input: HandlerInput, deps: Deps, topic: str, points: list[Point]) -> Response:
+    """The points that may help a complaint, and how to ask about one."""
+    names = deps.prompts.join(p.name for p in points)
+    speech = deps.say("points_for", topic=topic, points=names, first=points[0].name)
+    return reply(handler_input, speech, deps.say("points_for_reprompt", first=points[0].name))
+
+
+def topic_of(deps: Deps, said: str) -> tuple[str, list[Point]] | None:
+    """The complaint or body region a user's words name, with the points that may help it."""
+    c = deps.content
+    cid = c.index.complaints.resolve(said)
+    if cid and cid in c.complaints:
+        return c.complaints[cid].name, [p for p in c.points.values() if cid in p.complaints]
+    rid = c.index.regions.resolve(said)
+    if rid and rid in c.regions:
+        return c.regions[rid].name, [p for p in c.points.values() if rid in p.regions]
+    return None
 
 
 class FindPointHandler(IntentHandler):
@@ -62,11 +60,33 @@ class FindPointHandler(IntentHandler):
         if value.empty:
             raise MissingPoint(examples=example_points(self.deps))
         point = resolve_point(self.deps, value.ids, value.raw)
-        if point is None:
-            raise UnknownPoint(said=value.raw or "", examples=example_points(self.deps))
-        more = followup(handler_input, self.deps)
-        speech = point_speech(self.deps, point, profile(handler_input).pregnant).extend(more)
-        return reply(handler_input, speech, more)
+        if point is not None:
+            return finding.look_up(self.deps, handler_input, point)
+        # 'Where is the point for sciatica': a complaint, not a point's name.
+        topic = topic_of(self.deps, value.raw) if value.raw else None
+        if topic is not None:
+            return points_for_reply(handler_input, self.deps, *topic)
+        # Never said back as 'a point called ...': the words heard may be anything.
+        raise UnknownPoint(examples=example_points(self.deps))
+
+
+class FindStepHandler(IntentHandler):
+    """'Next', 'go back', 'repeat', 'start over' while walking through finding a point."""
+
+    moves: ClassVar[dict[str, finding.Walk]] = {
+        Intent.NEXT: finding.Walk.NEXT, Intent.PREVIOUS: finding.Walk.BACK,
+        Intent.REPEAT: finding.Walk.REPEAT, Intent.START_OVER: finding.Walk.START_OVER}
+    intents = tuple(moves)
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return super().can_handle(handler_input) and finding.walking(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        how = self.moves[intent_name(handler_input) or ""]
+        answered = finding.move(self.deps, handler_input, how)
+        if answered is None:  # can_handle saw the walk under way, so this does not happen
+            raise NoRoutineInProgress()
+        return answered
 
 
 class PointsForComplaintHandler(IntentHandler):
@@ -88,14 +108,11 @@ class PointsForComplaintHandler(IntentHandler):
             if points:
                 break
         if not points and value.raw:
-            points = c.points_for(value.raw)
-            topic_name = value.raw
+            topic_name, points = topic_of(self.deps, value.raw) or (None, [])
         if not points:
             names = self.prompts.join(t.name for t in c.complaints.values())
-            raise UnknownComplaint(said=value.raw or "", complaints=names)
-        names = self.prompts.join(p.name for p in points)
-        speech = self.say("points_for", topic=topic_name, points=names, first=points[0].name)
-        return reply(handler_input, speech, self.say("points_for_reprompt", first=points[0].name))
+            raise UnknownComplaint(complaints=names)
+        return points_for_reply(handler_input, self.deps, topic_name or "", points)
 
 
 class ListPointsHandler(IntentHandler):

@@ -100,15 +100,26 @@ def permission_card(hi: HandlerInput, deps: Deps) -> Response:
     return reply(hi, deps.say("reminder_permission_card"), end=True)
 
 
-def set_reminder(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
-    """Create the daily reminder, asking for the permission by voice first if it is missing."""
-    if not has_permission(hi):
-        hi.response_builder.add_directive(SendRequestDirective(
-            name=ASK_FOR,
-            payload={"@type": "AskForPermissionsConsentRequest", "@version": "1",
-                     "permissionScope": REMINDERS_SCOPE},
-            token=tod.value))
-        return hi.response_builder.response
+def ask_permission(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
+    """Ask for the reminders permission: Alexa asks by voice after our words (Connections.SendRequest),
+    and the card in the Alexa app covers a device or simulator that cannot; never a silent reply."""
+    rb = hi.response_builder
+    rb.add_directive(SendRequestDirective(
+        name=ASK_FOR,
+        payload={"@type": "AskForPermissionsConsentRequest", "@version": "1", "permissionScope": REMINDERS_SCOPE},
+        token=tod.value))
+    rb.set_card(AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE]))
+    speech = deps.say("reminder_permission_ask")
+    rb.speak(speech.ssml())
+    session_set(hi, SessionKey.LAST_SPEECH, speech.ssml())
+    return rb.response
+
+
+def set_reminder(deps: Deps, hi: HandlerInput, tod: TimeOfDay, *, ask: bool = True) -> Response:
+    """Create the daily reminder, asking for the permission first if it is missing (`ask` False: the
+    user has just said yes to that request, so try, and send the card if the API still refuses)."""
+    if ask and not has_permission(hi):
+        return ask_permission(deps, hi, tod)
     req = hi.request_envelope.request
     now = getattr(req, "timestamp", None) or datetime.now(UTC)
     try:
@@ -160,5 +171,5 @@ class PermissionResponseHandler(RequestTypeHandler):
         except ValueError:
             tod = TimeOfDay.MORNING
         if status == "ACCEPTED":
-            return set_reminder(self.deps, handler_input, tod)
+            return set_reminder(self.deps, handler_input, tod, ask=False)
         return permission_card(handler_input, self.deps)
