@@ -70,3 +70,11 @@ def test_longer_holds_while_playing_are_remembered(device: AudioDevice, db_path:
     prof = stored(db_path)
     assert prof.prefs.hold_s == 90
     assert prof.progress is not None and prof.progress.hold_s == 90
+
+
+def test_the_full_disclaimer_on_request_is_said_and_on_the_card(conversation, content: Content) -> None:
+    reply = conversation.intent("DisclaimerIntent")
+    full = words(content.safety.disclaimer)
+    assert full in words(speech_of(reply))
+    assert full in words(str(reply["response"]["card"]["content"]))
+    assert reply["response"]["shouldEndSession"] is False

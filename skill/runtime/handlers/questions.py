@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
+from ask_sdk_model.ui.simple_card import SimpleCard
 
 from skill.runtime import engine
 from skill.runtime.content.models import HOLD_MAX_S, HOLD_MIN_S, Routine, Side
@@ -80,7 +81,10 @@ class DisclaimerHandler(IntentHandler):
     intents = (Intent.DISCLAIMER,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return answer(handler_input, self.deps, Speech().text(self.content.safety.disclaimer))
+        # Asked for, so said whole; and on the card in the Alexa app, as at the first welcome.
+        disclaimer = self.prompts.fill(self.content.safety.disclaimer)
+        handler_input.response_builder.set_card(SimpleCard(title=self.prompts.say("card_title"), content=disclaimer))
+        return answer(handler_input, self.deps, Speech().text(disclaimer))
 
 
 class RoutineQuestionHandler(IntentHandler):
