@@ -58,11 +58,11 @@ def test_held_out_phrasings_reach_their_intent_and_slots(matcher: Matcher) -> No
 
 
 def test_fresh_phrasings_written_before_tuning(matcher: Matcher) -> None:
-    """The second set was written before the templates were tuned and is never edited to fit them;
-    this floor only guards against a regression (its measured coverage is in the closing note)."""
+    """The second set was written before the templates were tuned and is never edited to fit them
+    (68.2% while still held out; see its header); this floor guards against a regression."""
     cases = load_data(DATA / "understanding_fresh.yaml")["cases"]
     share, failures = _coverage(matcher, cases)
-    assert share >= 0.65, f"{share:.1%} of {len(cases)}; failures:\n" + "\n".join(failures)
+    assert share >= 0.85, f"{share:.1%} of {len(cases)}; failures:\n" + "\n".join(failures)
 
 
 def test_out_of_domain_requests_fall_back(matcher: Matcher) -> None:
