@@ -504,8 +504,9 @@ def test_phone_keeps_the_input_in_view_after_every_reply(browser: Any, site: str
             if words in ("yes", "next") and n < 4:  # finding bladder 23, one step per reply
                 assert bl23.find_steps[n - 2] in reply and bl23.find_steps[n - 1] not in reply
             if words == "start the knee routine":
-                # The step's own words beside its audio, inside the phone's width.
+                # The step's own words beside its audio: in the reply that plays it, and in the panel.
                 step = content.routines[ROUTINE].steps[0]
+                assert all(line in reply for line in step.say), reply
                 caption = pg.locator("#np-caption .caption-lines")
                 pg.wait_for_function("t => document.querySelector('#np-caption .caption-lines')?.textContent"
                                      ".includes(t)", arg=step.say[0])

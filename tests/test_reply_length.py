@@ -1,8 +1,10 @@
 """Replies sized for the ear: every spoken reply stays short enough to hold in mind lying down.
 
 A dialog reply may say at most 40 words before its question (the reprompt it ends with, or its last
-question); the first welcome at most 45 words in all. Only a routine step's own instructions (the
-words of the step, which its rendered audio also carries) may run longer. The walk covers every
+question); the first welcome at most 45 words in all. Not counted: a routine step itself (from its
+'Step 2 of 4:' on: the words its rendered audio carries), a routine's own intro and outro lines (its
+recorded words, with the routine's cautions), and the safety wording about pregnancy (reviewed with
+the red-flag replies, content/safety.yaml). Everything the skill adds around them is. The walk covers every
 response key with realistic fillings, every turn of tests/data/conversations*.yaml, and what a person
 does most: look up each point and follow the walk-through, ask what helps each complaint, and go
 through each routine step by step.
@@ -10,6 +12,7 @@ through each routine step by step.
 
 from __future__ import annotations
 
+import random
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -17,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
 from data_schemas import load_data
-from envelopes import Conversation, launch_request, speech_of
+from envelopes import SKILL_ID, AudioDevice, Conversation, launch_request, speech_of
 from expectations import words
 
 from skill.runtime.content import Content
-from skill.runtime.pipeline import App
+from skill.runtime.manifest import Manifest
+from skill.runtime.persistence import SQLiteAdapter
+from skill.runtime.pipeline import App, Config, build_app
 
 DATA = Path(__file__).parent / "data"
 CONVERSATIONS: list[dict[str, Any]] = [c for f in sorted(DATA.glob("conversations*.yaml")) for c in load_data(f)]
@@ -101,6 +107,11 @@ def fillings(content: Content) -> dict[str, str]:
         "emergency_number": "911", "doctor": "your doctor", "urgent_care": "urgent care",
         "emergency_department": "the emergency room",
     }
+
+
+def variants(content: Content, key: str) -> list[str]:
+    value = content.prompts[key]
+    return [value] if isinstance(value, str) else list(value)
 
 
 def key_lengths(content: Content) -> Iterator[tuple[str, int]]:
@@ -196,6 +207,29 @@ def walk_lengths(content: Content, app_factory: Callable[[], App], record: Recor
                 break
 
 
+def audio_lengths(content: Content, make_app: Callable[..., App], record: Record) -> None:
+    """Each routine started, moved through and resumed on a device that plays it as audio."""
+    app = make_app(manifest=rendered_manifest(content))
+    durations = {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    for routine in content.routines.values():
+        device = AudioDevice(app.handle_event, durations, user_id=f"amzn1.ask.account.EARPLAY{routine.id}")
+        measure(content, record, "open, with audio", device.launch())
+        reply = device.intent("StartRoutineIntent", {"routine": {"value": routine.name, "id": routine.id}})
+        measure(content, record, f"start the {routine.name}, with audio", reply)
+        if has_prompt(content, reply, "pregnancy_ask"):
+            measure(content, record, f"not pregnant, {routine.name}, with audio", device.intent("AMAZON.NoIntent"))
+        for name in ("AMAZON.NextIntent", "AMAZON.PreviousIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent"):
+            measure(content, record, f"{name} in the {routine.name}, with audio", device.intent(name))
+        device.play_to_end()
+        measure(content, record, f"open after the {routine.name} played", device.launch())
+
+
+def has_prompt(content: Content, reply: dict[str, Any], key: str) -> bool:
+    value = content.prompts[key]
+    said = words(speech_of(reply))
+    return any(words(v.split("{")[0]) in said for v in ([value] if isinstance(value, str) else value))
+
+
 @pytest.fixture
 def app_factory(make_app: Callable[..., App]) -> Callable[[], App]:
     """A fresh skill on its own SQLite file per conversation, speaking routines as text (no audio)."""
@@ -218,16 +252,44 @@ def test_every_response_key_fits_the_ear(content: Content) -> None:
     assert not over, f"responses over {MAX_BEFORE_QUESTION} words before their question: {over}"
 
 
-def test_every_reply_in_every_conversation_fits_the_ear(content: Content, app_factory: Callable[[], App]) -> None:
+def test_every_reply_in_every_conversation_fits_the_ear(content: Content, app_factory: Callable[[], App],
+                                                         make_app: Callable[..., App]) -> None:
     record: Record = []
     conversation_lengths(content, app_factory, record)
     walk_lengths(content, app_factory, record)
+    audio_lengths(content, make_app, record)
+    assert sum("with audio" in where for _, _, where, _ in record) >= len(content.routines)
     assert len(record) > 100
     print("\nlongest replies (words before the question):")
     for n, _, where, text in longest(record):
         print(f"{n:4d}  {where}: {text[:160]}")
     over = [(n, limit, where, text) for n, limit, where, text in record if n > limit]
     assert not over, "\n".join(f"{n} words (limit {limit}): {where}: {text}" for n, limit, where, text in over)
+
+
+def test_every_tip_said_at_a_close_fits_the_ear(content: Content, db_path: Path) -> None:
+    """Closing many times, each time with the tip picked differently: every tip said there keeps the
+    close within the limit."""
+    record: Record = []
+    heard: set[str] = set()
+    for n in range(60):
+        app = build_app(manifest=Manifest.empty(), adapter=SQLiteAdapter(db_path), rng=random.Random(n),
+                        config=Config(skill_id=SKILL_ID, audio_base_url=None))
+        talk = talker(app)
+        talk.launch()
+        routine = list(content.routines.values())[n % len(content.routines)]
+        reply = talk.intent("StartRoutineIntent", {"routine": {"value": routine.name, "id": routine.id}})
+        if talk.attributes.get("pending") == "pregnancy_question":
+            talk.intent("AMAZON.NoIntent")
+        for _ in range(len(routine.steps) + 1):
+            reply = talk.intent("AMAZON.NextIntent")
+            if "reminder" in str(talk.attributes.get("pending")) or talk.ended:
+                break
+        measure(content, record, f"closing the {routine.name}", reply)
+        heard |= {t.text for t in content.tips if words(t.text) in words(speech_of(reply))}
+    over = [(n, where, text) for n, limit, where, text in record if n > limit]
+    assert not over, over
+    assert len(heard) >= len(content.tips) // 2, heard  # many different tips were said
 
 
 def test_the_count_is_of_words_before_the_question() -> None:

@@ -12,17 +12,28 @@ from skill.runtime.flows.turn import Deps, Pending, SessionKey, pending, profile
 from skill.runtime.persistence import Profile
 from skill.runtime.speech import Speech
 
+# Most words a reply says before its question (Alexa's design guide: one breath, about 40 words).
+BREATH_WORDS = 40
+
 
 def wants_offer(prof: Profile) -> bool:
     """Offer a reminder until the user has one or has said no."""
     return prof.reminder is None and not prof.reminder_declined
 
 
-def add_tip(deps: Deps, speech: Speech) -> Speech:
-    """One tip from the content, if it has any."""
+def words_in(text: str) -> int:
+    return len(text.split())
+
+
+def add_tip(deps: Deps, speech: Speech, said: int) -> Speech:
+    """One tip from the content that still fits the breath after the `said` words before it (a longer
+    tip, such as the one on heat with its cautions, is left to the routines that speak it themselves)."""
     p = deps.prompts
-    if deps.content.tips:
-        speech.text(p.say("tip_intro"), p.rng.choice(deps.content.tips).text)
+    intro = p.say("tip_intro")
+    room = BREATH_WORDS - said - words_in(intro)
+    fitting = [t for t in deps.content.tips if words_in(t.text) <= room]
+    if fitting:
+        speech.text(intro, p.rng.choice(fitting).text)
     return speech
 
 
@@ -41,8 +52,11 @@ def close_routine(deps: Deps, hi: HandlerInput, routine: Routine) -> Response:
     # The ending is said once: the routine's own closing words (or, without any, that it has ended),
     # then a word about getting up that does not announce the end again.
     p = deps.prompts
-    speech = Speech().text(*(routine.outro or [p.say("routine_ended", name=routine.name)]), p.say("routine_done"))
-    reprompt = offer_reminder(deps, hi, add_tip(deps, speech))
+    ended = [] if routine.outro else [p.say("routine_ended", name=routine.name)]
+    done = p.say("routine_done")
+    speech = Speech().text(*(routine.outro or ended), done)
+    # The outro is the routine's own recorded words; what the skill adds after it keeps to one breath.
+    reprompt = offer_reminder(deps, hi, add_tip(deps, speech, words_in(" ".join([*ended, done]))))
     if reprompt is None:
         return reply(hi, speech, end=True)
     return reply(hi, speech, reprompt)
@@ -63,7 +77,7 @@ def close_at_launch(deps: Deps, hi: HandlerInput, routine: Routine, speech: Spee
     p = deps.prompts
     set_profile(hi, replace(profile(hi), close_pending=None))
     speech.text(p.say("welcome_back_finished", name=routine.name))
-    reprompt = offer_reminder(deps, hi, add_tip(deps, speech))
+    reprompt = offer_reminder(deps, hi, add_tip(deps, speech, words_in(speech.plain_text())))
     if reprompt is None:
         speech.text(p.say("what_you_can_say"))
         reprompt = deps.say("what_you_can_say")

@@ -338,11 +338,13 @@
 
   // ---------- the coach: envelopes out, replies in ----------
 
-  function log(kind, text, extra) {
+  function log(kind, text, extra, stepWords) {
     const li = el("li", { class: kind });
     const who = { you: "You", coach: "Coach", error: "Problem" }[kind];
     li.append(el("span", { class: "who", text: who }));
     li.append(el("span", { class: "text", text }));
+    // A step spoken from its recording: its own words beside it, where the reply is read.
+    if (stepWords && stepWords.length) li.append(el("p", { class: "step-words", text: stepWords.join(" ") }));
     if (extra) li.append(el("span", { class: "heard", text: extra }));
     const ol = $("#log");
     ol.append(li);
@@ -448,10 +450,20 @@
     });
   }
 
+  // The words of the step a reply plays from its recording (its text holds only the heading), if any.
+  function recordedStepWords(view) {
+    const played = (view.segments || []).some((s) => s.step_id && s.url)
+      || (view.plays || []).some((p) => p.behavior === "REPLACE_ALL");
+    const r = view.step && state.routines.get(view.step[0]);
+    if (!played || !r) return [];
+    const lines = partLines(r, view.step[1]);
+    return lines.some((line) => (view.text || "").includes(line)) ? [] : lines;
+  }
+
   function showReply(view, note, quiet) {
     const plays = view.plays || [];
     const clips = quiet ? [] : (view.segments || []).filter((s) => s.url);
-    if (view.text) log("coach", view.text, note || undefined);
+    if (view.text) log("coach", view.text, note || undefined, recordedStepWords(view));
     else if (!quiet && !plays.length && !view.stop) log("coach", "(no speech)", note || undefined);
     // A step only queued (ENQUEUE, REPLACE_ENQUEUED) is shown when it starts playing, not before.
     const onlyQueued = plays.length > 0 && plays.every((p) => p.behavior !== "REPLACE_ALL")
