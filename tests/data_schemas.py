@@ -324,6 +324,17 @@ class UnderstandingFile(Strict):
         return self
 
 
+class UnderstandingFreshFile(Strict):
+    """A second, smaller held-out set, written before the templates were tuned."""
+
+    cases: Annotated[list[UnderstandingCase], Field(min_length=60)]
+
+    @model_validator(mode="after")
+    def _each_saying_once(self) -> UnderstandingFreshFile:
+        _no_duplicates([c.say.lower() for c in self.cases], "saying")
+        return self
+
+
 # --- registry and loading -----------------------------------------------------------------------
 
 # File name pattern (fnmatch) -> schema. A data file no pattern matches fails tests/test_data_schemas.py.
@@ -334,6 +345,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "red_flag_phrasings.yaml": RedFlagPhrasingsFile,
     "red_flag_fresh.yaml": RedFlagFreshFile,
     "understanding.yaml": UnderstandingFile,
+    "understanding_fresh.yaml": UnderstandingFreshFile,
     "source_facts.yaml": SourceFactsFile,
 }
 

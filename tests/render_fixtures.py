@@ -117,6 +117,12 @@ TINY = {
             text: Keep your back warm afterwards.
             sources: [WHO 2008]
     """,
+    "answers.yaml": """
+        answers:
+          pressure:
+            say: Start gently; firm but comfortable is plenty.
+            sources: [WHO 2008]
+    """,
     "safety_lexicon.yaml": """
         lexicon:
           point_words: [bladder, b]

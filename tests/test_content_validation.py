@@ -131,6 +131,21 @@ def unknown_source(data: Any) -> tuple[YamlPath, str]:
     return ("tips", 0, "sources", 0), "005_nope.txt"
 
 
+def answer_too_long(data: Any) -> tuple[YamlPath, str]:
+    data["answers"]["pressure"]["say"] = " ".join(["gently"] * 41)
+    return ("answers", "pressure", "say"), "say: gently gently"
+
+
+def answer_unknown_source(data: Any) -> tuple[YamlPath, str]:
+    data["answers"]["duration"]["sources"][0] = "005_nope.txt"
+    return ("answers", "duration", "sources", 0), "005_nope.txt"
+
+
+def answer_without_topic(data: Any) -> tuple[YamlPath, str]:
+    data["answers"]["cold_hands"] = {"say": "Warm your hands first.", "sources": ["WHO 2008"]}
+    return ("answers", "cold_hands"), "cold_hands:"
+
+
 def hold_out_of_range(data: Any) -> tuple[YamlPath, str]:
     data["points"][0]["press"]["duration_s"] = 999
     return ("points", 0, "press", "duration_s"), "duration_s: 999"
@@ -157,6 +172,9 @@ CASES = [
          "not marked contraindicated"),
     Case("unknown source", "tips.yaml", unknown_source, "unknown source '005_nope.txt'"),
     Case("hold out of range", "points.yaml", hold_out_of_range, "less than or equal to 180"),
+    Case("answer longer than one breath", "answers.yaml", answer_too_long, "41 words; a spoken answer has at most 40"),
+    Case("answer from an unknown source", "answers.yaml", answer_unknown_source, "unknown source '005_nope.txt'"),
+    Case("answer no one can ask for", "answers.yaml", answer_without_topic, "no topic 'cold_hands'"),
 ]
 
 
@@ -247,3 +265,14 @@ def test_cli_check_reports_problems(content_dir: Path, monkeypatch: pytest.Monke
     assert main(["check"]) == 1
     err = capsys.readouterr().err
     assert f"content/routines.yaml:{line}: routines[{i}].steps[{j}].hold: " in err, err
+
+
+def test_a_topic_people_can_ask_about_needs_an_answer(content_dir: Path) -> None:
+    path = content_dir / "answers.yaml"
+    data = read_yaml(path)
+    del data["answers"]["desk"]
+    write_yaml(path, data)
+    slots = (content_dir / "slots" / "en-US.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(slots, 1) if text.strip().startswith("desk:"))
+    assert any(r.startswith(f"content/slots/en-US.yaml:{line}: lists.topic.desk: ") and "has no answer" in r
+               for r in problems_of(content_dir)), problems_of(content_dir)

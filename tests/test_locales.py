@@ -376,13 +376,13 @@ def test_a_sentence_overlay_adds_templates_and_may_reword_en_us_s_rules(content_
     write(content_dir, "sentences/en-GB/_common.yaml", """
         language: en-GB
         expansion_rules:
-          where_is: (where is|where's|whereabouts is)
+          where_is: (where is|where's|where on earth is)
     """)
     content = load(content_dir)
     voice = load_voice(content)
-    # en-US's "<where_is> {point}" template now also reads "whereabouts is {point}", in en-GB only.
-    assert any(s.startswith("whereabouts is") for s in voice.samples["en-GB"]["FindPointIntent"])
-    assert not any(s.startswith("whereabouts is") for s in voice.samples["en-US"]["FindPointIntent"])
+    # en-US's "<where_is> {point}" template now also reads "where on earth is {point}", in en-GB only.
+    assert any(s.startswith("where on earth is") for s in voice.samples["en-GB"]["FindPointIntent"])
+    assert not any(s.startswith("where on earth is") for s in voice.samples["en-US"]["FindPointIntent"])
     assert "i'm a new mum" in voice.samples["en-GB"]["NotPregnantIntent"]
 
 

@@ -119,6 +119,7 @@ def test_slotted_samples_resolve_to_the_slot_value_id(matcher: Matcher, intent: 
     ("two minutes", "PT2M"), ("90 seconds", "PT1M30S"), ("a minute and a half", "PT1M30S"),
     ("1 minute 30 seconds", "PT1M30S"), ("half a minute", "PT30S"), ("an hour", "PT1H"),
     ("thirty seconds", "PT30S"), ("forty five seconds", "PT45S"), ("soon", None),
+    ("two and a half minutes", "PT2M30S"), ("one and a half minutes", "PT1M30S"),
 ])
 def test_durations_as_amazon_duration_gives_them(words: str, iso: str | None) -> None:
     assert iso_duration(words) == iso

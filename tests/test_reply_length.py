@@ -77,7 +77,8 @@ def safety_words(content: Content) -> list[str]:
     """The safety wording about pregnancy (reviewed with the red-flag replies, content/safety.yaml): what a
     pregnant user is told, and the caution said before a point she asks about."""
     s = content.safety
-    lines = {words(s.pregnancy_skip), *(words(x) for x in (*s.pregnancy, *s.pregnancy_cleared)),
+    # The full disclaimer too: said whole only when the person asks for it (DisclaimerIntent).
+    lines = {words(s.disclaimer), words(s.pregnancy_skip), *(words(x) for x in (*s.pregnancy, *s.pregnancy_cleared)),
              *(words(p.pregnancy_caution.text) for p in content.points.values() if p.pregnancy_caution)}
     return sorted(lines, key=len, reverse=True)
 

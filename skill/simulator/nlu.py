@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +116,62 @@ class Understanding:
 
 @dataclass(frozen=True)
 class _Pattern:
+    """One sample as a matcher: literal words around its slots. A strict pattern's slots take only
+    their type's words (`allowed`); a loose one's take any words."""
+
     intent: str
-    regex: re.Pattern[str]
-    strict: bool
+    parts: tuple[str, ...]  # literal text and "{slot}" markers, in order
+    allowed: dict[str, frozenset[str]] | None  # slot -> the words it takes (strict), or None (loose)
     literal: int  # characters outside slots: more means a more specific sample
     own: bool = True  # a sample of our model (False: one of Amazon's own phrases, which ours outrank)
+    durations: frozenset[str] = frozenset()  # slots of type AMAZON.DURATION
+
+    @property
+    def strict(self) -> bool:
+        return self.allowed is not None
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        """For samples with two or more slots: any split of the words the slots can take."""
+        regex = ""
+        for part in self.parts:
+            if part.startswith("{"):
+                name = part[1:-1]
+                words = (self.allowed or {}).get(name)
+                if words is not None:
+                    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                    regex += f"(?P<{name}>{alts})"
+                else:
+                    regex += f"(?P<{name}>.+?)"
+            else:
+                regex += re.escape(part)
+        return re.compile(f"^{regex}$")
+
+    @cached_property
+    def _shape(self) -> tuple[int, str, str, str]:
+        """How many slots; for one, its name and the literal text before and after it."""
+        slots = [i for i, p in enumerate(self.parts) if p.startswith("{")]
+        if len(slots) != 1:
+            return len(slots), "", "".join(self.parts) if not slots else "", ""
+        i = slots[0]
+        return 1, self.parts[i][1:-1], "".join(self.parts[:i]), "".join(self.parts[i + 1:])
+
+    def match(self, said: str) -> dict[str, str] | None:
+        """The slot words if the whole phrase fits this sample, else None."""
+        count, name, before, after = self._shape
+        if count == 0:
+            return {} if said == before else None
+        if count == 1:
+            if len(said) <= len(before) + len(after) or not said.startswith(before) or not said.endswith(after):
+                return None
+            words = said[len(before):len(said) - len(after)]
+            if self.allowed is not None and name in self.allowed and words not in self.allowed[name]:
+                return None
+            if self.allowed is not None and name in self.durations and iso_duration(words) is None:
+                return None  # AMAZON.DURATION is filled only with a length of time, as on Alexa
+            return {name: words}
+        m = self._regex.match(said)
+        return {k: v for k, v in m.groupdict().items() if v is not None} if m else None
 
 
 def normalize(said: str) -> str:
@@ -150,7 +201,7 @@ def slot_words(model: dict[str, Any]) -> dict[str, dict[str, tuple[str, str]]]:
 def _compile(model: dict[str, Any], amazon_phrases: bool = True, bare_slots_take_any_words: bool = False,
              ) -> tuple[list[_Pattern], dict[str, dict[str, str]]]:
     lm = model["interactionModel"]["languageModel"]
-    words = slot_words(model)
+    words = {t: frozenset(w) for t, w in slot_words(model).items()}
     patterns: list[_Pattern] = []
     slot_types: dict[str, dict[str, str]] = {}
     for intent in lm["intents"]:
@@ -160,23 +211,15 @@ def _compile(model: dict[str, Any], amazon_phrases: bool = True, bare_slots_take
         if amazon_phrases:
             samples += [(p, False) for p in AMAZON_OWN.get(intent["name"], ()) if p not in intent.get("samples", [])]
         for sample, own in samples:
-            for strict in (True, False):
-                regex, literal = "", 0
-                for part in re.split(r"(\{\w+\})", sample.lower()):
-                    if part.startswith("{"):
-                        name = part[1:-1]
-                        stype = types.get(name)
-                        if strict and stype in words:
-                            alts = "|".join(re.escape(w) for w in sorted(words[stype], key=len, reverse=True))
-                            regex += f"(?P<{name}>{alts})"
-                        else:
-                            regex += f"(?P<{name}>.+?)"
-                    else:
-                        regex += re.escape(part)
-                        literal += len(part.strip())
-                if not strict and not literal and not bare_slots_take_any_words:
-                    continue  # a bare "{slot}" sample takes only the slot's own values, not any words
-                patterns.append(_Pattern(intent["name"], re.compile(f"^{regex}$"), strict, literal, own))
+            parts = tuple(p for p in re.split(r"(\{\w+\})", sample.lower()) if p)
+            literal = sum(len(p.strip()) for p in parts if not p.startswith("{"))
+            allowed = {p[1:-1]: words[types[p[1:-1]]] for p in parts
+                       if p.startswith("{") and types.get(p[1:-1]) in words}
+            durations = frozenset(n for n, t in types.items() if t == DURATION_TYPE)
+            patterns.append(_Pattern(intent["name"], parts, allowed, literal, own, durations))
+            if literal or bare_slots_take_any_words:
+                # (a bare "{slot}" sample takes only the slot's own values, not any words)
+                patterns.append(_Pattern(intent["name"], parts, None, literal, own))
     return patterns, slot_types
 
 
@@ -199,9 +242,9 @@ def _readings(patterns: Patterns, said: str, strict: bool) -> list[tuple[_Patter
     for p in patterns:
         if p.strict is not strict:
             continue
-        m = p.regex.match(said)
-        if m:
-            found.append((p, {k: v for k, v in m.groupdict().items() if v is not None}))
+        slots = p.match(said)
+        if slots is not None:
+            found.append((p, slots))
     return found
 
 
@@ -243,6 +286,9 @@ def iso_duration(words: str) -> str | None:
         if tok == "half" and i + 1 < len(tokens) and tokens[i + 1] in _ONE:
             number, i = 0.5, i + 2
             continue
+        if tok == "half" and number is not None:
+            number, i = number + 0.5, i + 1  # "two and a half minutes": 2.5 minutes
+            continue
         i += 1
     if not found:
         return None
@@ -283,9 +329,9 @@ class Matcher:
                 p, slots = max(found, key=lambda r: (r[0].own, r[0].literal, -len(r[1])))
                 if not strict:
                     # Loose readings keep the words as typed (numerals and all).
-                    m = p.regex.match(said)
-                    if m:
-                        slots = {k: v for k, v in m.groupdict().items() if v is not None}
+                    typed = p.match(said)
+                    if typed is not None:
+                        slots = typed
                 return p.intent, slots
         return None
 

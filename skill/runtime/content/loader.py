@@ -27,6 +27,8 @@ from skill.runtime.content.models import (
     EXTERNAL_REFERENCES,
     LOCALE_PLACEHOLDERS,
     SEED_FILES,
+    Answer,
+    AnswersFile,
     CautionKind,
     ComplaintTopic,
     LocaleFacts,
@@ -69,6 +71,7 @@ FILES: dict[str, type[Any]] = {
     "scripts.yaml": RoutinesFile,
     "safety.yaml": SafetyFile,
     "tips.yaml": TipsFile,
+    "answers.yaml": AnswersFile,
     "safety_lexicon.yaml": SafetyLexiconFile,
     "locales.yaml": LocalesFile,
 }
@@ -122,6 +125,7 @@ class Content:
     routines: dict[str, Routine]
     safety: Safety
     tips: list[Tip]
+    answers: dict[str, Answer]  # technique answers by topic id (the `topic` slot list's ids)
     prompts: dict[str, str | list[str]]  # the default locale's responses, and its slot lists as slot_<list>_<id>
     responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording (overlay merged)
     slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words (merged)
@@ -361,6 +365,12 @@ def _cross_check(parsed: dict[str, ParsedFile], models: dict[str, Any], problems
         for k, src in enumerate(tip.sources):
             if src not in allowed_sources:
                 problems.append(parsed["tips.yaml"].problem(("tips", i, "sources", k), f"unknown source {src!r}"))
+    answers: AnswersFile = models["answers.yaml"]
+    for topic, answer in answers.answers.items():
+        for k, src in enumerate(answer.sources):
+            if src not in allowed_sources:
+                problems.append(parsed["answers.yaml"].problem(("answers", topic, "sources", k),
+                                                               f"unknown source {src!r}"))
     safety: SafetyFile = models["safety.yaml"]
     unique(safety.safety.red_flags, parsed["safety.yaml"], ("safety", "red_flags"), "red flag")
     _check_lexicon(parsed, models, problems)
@@ -492,6 +502,30 @@ def _check_locales(files: dict[str, dict[str, tuple[ParsedFile, Any]]], locales:
                         problems.append(where.problem(*_clash(sl, name, word, first, ident)))
 
 
+# The slot list (content/slots/<locale>.yaml) whose value ids are the topics of content/answers.yaml.
+TOPIC_LIST = "topic"
+
+
+def _check_answers(where: ParsedFile, answers: AnswersFile, slot_files: dict[str, tuple[ParsedFile, Any]],
+                   problems: list[Problem]) -> None:
+    """Every topic people can ask about has an answer, and every answer a topic they can name."""
+    default = slot_files.get(DEFAULT_LOCALE)
+    if default is None:
+        return
+    lists_where, lists = default
+    topics = lists.lists.get(TOPIC_LIST)
+    if topics is None:
+        return
+    for topic in topics:
+        if topic not in answers.answers:
+            problems.append(lists_where.problem(("lists", TOPIC_LIST, topic),
+                                                f"topic {topic!r} has no answer in content/answers.yaml"))
+    for topic in answers.answers:
+        if topic not in topics:
+            problems.append(where.problem(("answers", topic),
+                                          f"no topic {topic!r} in {DEFAULT_LOCALE}'s slot list {TOPIC_LIST!r}"))
+
+
 def _clash(sl: SlotListsFile, name: str, word: str, first: str, second: str) -> tuple[Path_, str]:
     """Where and how to report a word naming two values: at the value this file gave it to."""
     for ident, other in ((second, first), (first, second)):
@@ -598,6 +632,7 @@ def load(directory: Path | str | None = None) -> Content:
         raise ContentError(problems)
     _cross_check(parsed, models, problems)
     _check_locales(locale_files, models["locales.yaml"], parsed["locales.yaml"], problems)
+    _check_answers(parsed["answers.yaml"], models["answers.yaml"], locale_files["slots"], problems)
     pts: PointsFile = models["points.yaml"]
     routines = [*models["routines.yaml"].routines, *models["scripts.yaml"].routines]
     _check_synonyms(locale_files["slots"], {
@@ -632,6 +667,7 @@ def load(directory: Path | str | None = None) -> Content:
         routines={r.id: r for r in routines},
         safety=safety,
         tips=models["tips.yaml"].tips,
+        answers=dict(models["answers.yaml"].answers),
         prompts=prompt_table(responses[DEFAULT_LOCALE], slot_lists[DEFAULT_LOCALE]),
         responses=responses,
         slot_lists=slot_lists,

@@ -443,6 +443,33 @@ class TipsFile(Strict):
     tips: Annotated[list[Tip], Rule(min_length=1)]
 
 
+# A spoken answer is one breath: at most this many words (Alexa design guide; issue 14).
+ANSWER_MAX_WORDS = 40
+
+
+def _one_breath(text: str) -> str:
+    words = len(text.split())
+    if words > ANSWER_MAX_WORDS:
+        raise ValueError(f"{words} words; a spoken answer has at most {ANSWER_MAX_WORDS}")
+    return text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer(Strict):
+    """A short spoken answer to a technique question (how hard, how long, at a desk...)."""
+
+    say: Annotated[str, Rule(min_length=1, after=_one_breath)]
+    sources: Annotated[list[str], Rule(min_length=1)]
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnswersFile(Strict):
+    """`content/answers.yaml`: answers by topic id (the ids of the `topic` slot list)."""
+
+    answers: Annotated[dict[Annotated[str, Rule(pattern=r"^[a-z][a-z0-9_]*$")], Answer], Rule(min_length=1)]
+
+
 # ---- voice data: responses, slot lists, store listing, intents registry, sentence templates
 
 LOCALE = r"^[a-z]{2}-[A-Z]{2}$"

@@ -27,6 +27,11 @@ class Intent(StrEnum):
     PREGNANCY_CLEARED = "PregnancyClearedIntent"
     PAIN = "PainIntent"
     DELETE_DATA = "DeleteDataIntent"
+    TECHNIQUE_QUESTION = "TechniqueQuestionIntent"
+    CHANGE_HOLD = "ChangeHoldIntent"
+    WHICH_SIDE = "WhichSideIntent"
+    TIME_LEFT = "TimeLeftIntent"
+    DISCLAIMER = "DisclaimerIntent"
 
     HELP = "AMAZON.HelpIntent"
     STOP = "AMAZON.StopIntent"
@@ -61,6 +66,8 @@ class Slot(StrEnum):
     POSITION = "position"
     TIME_OF_DAY = "time"
     SYMPTOM = "symptom"
+    TOPIC = "topic"
+    CHANGE = "change"
 
 
 class SlotType(StrEnum):
@@ -72,6 +79,8 @@ class SlotType(StrEnum):
     POSITION = "POSITION_NAME"
     TIME_OF_DAY = "TIME_OF_DAY"
     RED_FLAG = "RED_FLAG"
+    TOPIC = "TECHNIQUE_TOPIC"
+    HOLD_CHANGE = "HOLD_CHANGE"
     DURATION = "AMAZON.DURATION"
 
 
@@ -84,6 +93,8 @@ INTENT_SLOTS: dict[Intent, dict[Slot, SlotType]] = {
     Intent.SET_POSITION: {Slot.POSITION: SlotType.POSITION},
     Intent.SET_REMINDER: {Slot.TIME_OF_DAY: SlotType.TIME_OF_DAY},
     Intent.RED_FLAG: {Slot.SYMPTOM: SlotType.RED_FLAG},
+    Intent.TECHNIQUE_QUESTION: {Slot.TOPIC: SlotType.TOPIC},
+    Intent.CHANGE_HOLD: {Slot.CHANGE: SlotType.HOLD_CHANGE},
 }
 
 # Intents whose very name is a health statement: never logged by name.
