@@ -248,19 +248,50 @@ class Grammar:
 
     # ---- detector patterns
 
-    def pattern(self, template: str, limit: int = 10_000) -> str:
-        """A regex (word-bounded) for a detector template: its parts in order, `...` between them."""
+    def pattern(self, template: str) -> str:
+        """A regex (word-bounded) for a detector template: its parts in order, `...` between them.
+
+        Built from the template's syntax tree (groups stay groups), not from its expansion: the
+        safety lexicon's patterns stand for millions of sentences, and a regex of every one took
+        hundreds of milliseconds to compile at a cold start. Spaces are optional in the regex (an
+        absent optional word leaves none to match); normalised text never joins two words.
+        """
         parts = [p.strip() for p in _split_gaps(template)]
         if any(not p for p in parts):
             raise TemplateError(f"{GAP!r} must stand between two parts in {template!r}")
         out = []
         for part in parts:
-            phrases = self._sentences(part, limit)
-            if not all(phrases):
+            seq = parse(part)
+            self.check(seq)
+            if self._can_be_empty(seq):
                 raise TemplateError(f"{part!r} can be empty in {template!r}")
-            alts = "|".join(_phrase_regex(p) for p in sorted(phrases, key=len, reverse=True))
-            out.append(rf"\b(?:{alts})\b")
+            out.append(rf"\b(?:{self._seq_regex(seq)})\b")
         return ".*".join(out)
+
+    def _can_be_empty(self, seq: Seq) -> bool:
+        return all(self._node_can_be_empty(n) for n in seq)
+
+    def _node_can_be_empty(self, node: Node) -> bool:
+        if isinstance(node, Text):
+            return not node.text.strip()
+        if isinstance(node, Slot):
+            return False
+        if isinstance(node, Group) and node.optional:
+            return True
+        options = self.rules[node.name] if isinstance(node, Ref) else node.options
+        return any(self._can_be_empty(o) for o in options)
+
+    def _seq_regex(self, seq: Seq) -> str:
+        return "".join(self._node_regex(n) for n in seq)
+
+    def _node_regex(self, node: Node) -> str:
+        if isinstance(node, Text):
+            return _text_regex(node.text)
+        if isinstance(node, Slot):
+            raise TemplateError(f"a detector pattern cannot hold a slot ({{{node.name}}})")
+        options = self.rules[node.name] if isinstance(node, Ref) else node.options
+        alts = sorted({self._seq_regex(o) for o in options}, key=len, reverse=True)
+        return f"(?:{'|'.join(alts)})" + ("?" if isinstance(node, Group) and node.optional else "")
 
 
 def _split_gaps(template: str) -> list[str]:
@@ -284,17 +315,22 @@ def _split_gaps(template: str) -> list[str]:
     return parts
 
 
-def _phrase_regex(phrase: str) -> str:
-    """One expanded phrase as a regex: `*` alone is any one word, `word*` any word starting so."""
-    words = []
-    for w in phrase.split(" "):
-        if w == WILDCARD:
-            words.append(r"\w+")
-        elif w.endswith(WILDCARD):
-            words.append(re.escape(w[:-1]) + r"\w*")
+def _text_regex(text: str) -> str:
+    """Literal template text as a regex: `*` alone is any one word, `word*` any word starting so; every
+    space optional."""
+    out = []
+    for token in re.split(r"( +)", text):
+        if not token:
+            continue
+        if token.startswith(" "):
+            out.append(" ?")
+        elif token == WILDCARD:
+            out.append(r"\w+")
+        elif token.endswith(WILDCARD):
+            out.append(re.escape(token[:-1]) + r"\w*")
         else:
-            words.append(re.escape(w))
-    return " ".join(words)
+            out.append(re.escape(token))
+    return "".join(out)
 
 
 def has_pattern_marks(sentence: str) -> bool:
