@@ -109,8 +109,9 @@ def test_bundle_is_trimmed_to_what_the_runtime_uses(deploy_bundle):
         endpoints = json.loads(zf.read("botocore/data/endpoints.json"))
     assert {p["partition"] for p in endpoints["partitions"]} >= {"aws", "aws-cn", "aws-us-gov"}
     assert {s for p in endpoints["partitions"] for s in p["services"]} == set(bundle.AWS_SERVICES)
-    # The content, validated, in the compact form the skill loads at cold start.
+    # The content and the pictures, validated, in the compact form the skill loads at cold start.
     assert "content/compact.pickle" in names
+    assert "content/pictures.pickle" in names
 
 
 def test_import_closure_keeps_what_is_reached(tmp_path):

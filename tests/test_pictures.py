@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
 from skill.runtime import pictures as pic
+from skill.runtime.content import ContentError
 from skill.runtime.pictures import DARK, LIGHT, EllipseShape, LevelShape, LineShape, Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,18 +236,39 @@ def _broken(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d["points"]["BL23"].update(view="elbow"), "no view 'elbow'"),
-    (lambda d: d["points"]["BL23"].update(at=[[236, 999]]), "lies outside"),
+@pytest.mark.parametrize(("edit", "field", "message"), [
+    (lambda d: d["points"]["BL23"].update(view="elbow"), "points", "no view 'elbow'"),
+    (lambda d: d["points"]["BL23"].update(at=[[236, 999]]), "points", "lies outside"),
     (lambda d: d["views"]["lower_back"]["shapes"].append({"kind": "ellipse", "style": "bone", "id": "L2",
-                                                         "at": [1, 1], "rx": 2}), "used twice"),
-    (lambda d: d["views"]["lower_back"]["shapes"][0].update(style="sparkly"), "style"),
-    (lambda d: d["points"]["GV4"].update(alt="Short."), "alt"),
-    (lambda d: d.update(body_view="nowhere"), "body_view"),
+                                                         "at": [1, 1], "rx": 2}), "views.lower_back.shapes",
+     "used twice"),
+    (lambda d: d["views"]["lower_back"]["shapes"][0].update(style="sparkly"), "views.lower_back.shapes[0]",
+     "style|Input should be"),
+    (lambda d: d["points"]["GV4"].update(alt="Short."), "points.GV4.alt", "at least 20"),
+    (lambda d: d.update(body_view="nowhere"), "views", "body_view 'nowhere' is not a view"),
+    (lambda d: next(s for s in d["views"]["lower_back"]["shapes"] if s["kind"] == "ellipse").update(ry=-3),
+     "views.lower_back.shapes", "greater than 0"),
+    (lambda d: d["screen"].update(nxet="Next"), "screen.nxet", "Extra inputs are not permitted"),
 ])
-def test_a_broken_pictures_file_is_refused_with_the_field_named(tmp_path, edit, message):
-    with pytest.raises(ValidationError, match=message):
+def test_a_broken_pictures_file_is_refused_with_its_file_line_and_field_named(tmp_path, edit, field, message):
+    with pytest.raises(ContentError) as refused:
         pic.load(_broken(tmp_path, edit))
+    problems = refused.value.problems
+    assert problems, "at least one problem"
+    assert all(p.file == "content/pictures.yaml" and p.line >= 1 for p in problems)
+    assert any(p.field.startswith(field) and re.search(message, p.message) for p in problems), problems
+
+
+def test_a_broken_pictures_file_names_the_line_the_mistake_is_on(tmp_path):
+    source = (ROOT / "content" / "pictures.yaml").read_text(encoding="utf-8")
+    bad = source.replace("  next:", "  nxet:", 1)
+    assert bad != source
+    (tmp_path / "pictures.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(ContentError) as refused:
+        pic.load(tmp_path / "pictures.yaml")
+    line = bad.splitlines().index(next(t for t in bad.splitlines() if t.startswith("  nxet:"))) + 1
+    assert any(p.line == line and p.field == "screen.nxet" for p in refused.value.problems)
+    assert f"content/pictures.yaml:{line}: screen.nxet: Extra inputs are not permitted" in str(refused.value)
 
 
 def test_missing_pictures_names_the_points_without_one(pics):

@@ -3,6 +3,10 @@
 One neutral `Drawing` (paths and labels with roles, no colours) is built from content;
 `to_svg` and `to_avg` paint it with a `Palette`, so the page, the PNG art and the
 Echo Show screen all show the same picture. Pure: no SDK, no I/O after the first load.
+
+The content models are plain frozen dataclasses: the tools validate pictures.yaml (`load`, with pydantic,
+errors naming file, line and field); the running skill reads the compact form the bundle build stored
+beside it (skill.runtime.content.compact) without YAML or pydantic, unless pictures.yaml changed since.
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from xml.sax.saxutils import escape, quoteattr
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from skill.runtime.content.models import Rule, Strict
 
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -29,8 +31,6 @@ AVG_VERSION = "1.2"
 FONT_FAMILY = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif"
 
 Coord = tuple[float, float]
-# libyaml's C parser when the wheel has it: the pure-Python one costs ~200 ms at cold start.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # How far a shape may reach past the view's edge: a limb cut by the edge closes its outline
 # out there, where the clip hides it, so no stroke runs along the cut.
 BLEED = 40
@@ -76,33 +76,36 @@ class Anchor(StrEnum):
 
 
 # --- content models -----------------------------------------------------------------
+# Plain frozen dataclasses, like skill.runtime.content.models: the running skill gets them from the
+# compact form the build validated (skill.runtime.content.compact) without pydantic or YAML. Their
+# constraints are `Rule`s in the annotations, applied when the tools validate pictures.yaml (`load`).
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Label(Strict):
     """A short printed name for a landmark, placed by hand."""
 
-    text: str = Field(min_length=1, max_length=40)
+    text: Annotated[str, Rule(min_length=1, max_length=40)]
     at: Coord
     anchor: Anchor = Anchor.MIDDLE
-    size: float = Field(default=13, gt=4, le=40)
-    leader: list[Coord] | None = Field(default=None, min_length=2, description="a thin line from label to landmark")
+    size: Annotated[float, Rule(gt=4, le=40)] = 13
+    leader: Annotated[Annotated[list[Coord], Rule(min_length=2)] | None,
+                      Rule(description="a thin line from label to landmark")] = None
 
 
-class _Shape(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Shape(Strict):
     id: str | None = None
     style: ShapeStyle
     label: Label | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LineShape(_Shape):
     """A polyline, or a smooth curve through its points; closed makes an outline."""
 
     kind: Literal["line"]
-    points: list[Coord] = Field(min_length=2)
+    points: Annotated[list[Coord], Rule(min_length=2)]
     smooth: bool = True
     closed: bool = False
 
@@ -114,24 +117,27 @@ class LineShape(_Shape):
         return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EllipseShape(_Shape):
     """An ellipse (a circle when ry is left out) centred on `at`."""
 
     kind: Literal["ellipse"]
     at: Coord
-    rx: float = Field(gt=0)
-    ry: float | None = Field(default=None, gt=0)
+    rx: Annotated[float, Rule(gt=0)]
+    ry: Annotated[float, Rule(gt=0)] | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CapsuleShape(_Shape):
     """A rounded bar from `start` to `end`: a finger, a thumb, a limb."""
 
     kind: Literal["capsule"]
     start: Coord
     end: Coord
-    width: float = Field(gt=0)
+    width: Annotated[float, Rule(gt=0)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LevelShape(_Shape):
     """A horizontal dashed guide at height y, from x[0] to x[1]."""
 
@@ -140,28 +146,32 @@ class LevelShape(_Shape):
     x: tuple[float, float]
 
 
-Shape = Annotated[LineShape | EllipseShape | CapsuleShape | LevelShape, Field(discriminator="kind")]
+Shape = Annotated[LineShape | EllipseShape | CapsuleShape | LevelShape, Rule(discriminator="kind")]
 
 
-class View(_Model):
+def _unique_ids(shapes: list[LineShape | EllipseShape | CapsuleShape | LevelShape]) -> list[Any]:
+    """A view's shapes, refused when two share an id (labels and tests find shapes by id)."""
+    ids = [s.id for s in shapes if s.id]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"shape ids used twice: {', '.join(dupes)}")
+    return shapes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class View(Strict):
     """One drawing of a body part, in its own coordinates (origin top left, y down)."""
 
-    title: str = Field(min_length=1)
-    alt: str = Field(min_length=1)
+    title: Annotated[str, Rule(min_length=1)]
+    alt: Annotated[str, Rule(min_length=1)]
     size: tuple[int, int]
-    marker: float = Field(default=9, gt=0, description="radius of the point marker")
-    cun: float | None = Field(default=None, gt=0, description="drawing units per cun (a finger width is 0.75 cun)")
-    midline: float | None = Field(default=None, description="x of the body's midline, where there is one")
-    shapes: list[Shape] = Field(min_length=1)
-    labels: list[Label] = Field(default=[], description="labels that name an area rather than one shape")
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> View:
-        ids = [s.id for s in self.shapes if s.id]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"shape ids used twice: {', '.join(dupes)}")
-        return self
+    marker: Annotated[float, Rule(gt=0, description="radius of the point marker")] = 9
+    cun: Annotated[Annotated[float, Rule(gt=0)] | None,
+                   Rule(description="drawing units per cun (a finger width is 0.75 cun)")] = None
+    midline: Annotated[float | None, Rule(description="x of the body's midline, where there is one")] = None
+    shapes: Annotated[list[Shape], Rule(min_length=1), Rule(after=_unique_ids)]
+    labels: Annotated[list[Label], Rule(description="labels that name an area rather than one shape")] = field(
+        default_factory=list)
 
     def shape(self, shape_id: str) -> LineShape | EllipseShape | CapsuleShape | LevelShape:
         """The shape with this id; KeyError when there is none."""
@@ -175,63 +185,82 @@ class View(_Model):
         return -margin <= xy[0] <= self.size[0] + margin and -margin <= xy[1] <= self.size[1] + margin
 
 
-class Measure(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure(Strict):
     """Finger widths laid from `start` (e.g. the spine) to the point, with a label."""
 
     start: Coord
     end: Coord
-    fingers: int = Field(ge=1, le=4)
-    label: str = Field(min_length=1, max_length=40)
+    fingers: Annotated[int, Rule(ge=1, le=4)]
+    label: Annotated[str, Rule(min_length=1, max_length=40)]
 
 
-class PointPicture(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointPicture(Strict):
     """Where one point is drawn: its detail view, its spots there, and on the whole body."""
 
     view: str
-    at: list[Coord] = Field(min_length=1, max_length=2, description="one spot, or both sides")
-    body: list[Coord] = Field(min_length=1, max_length=2, description="the same spots on the whole-body view")
+    at: Annotated[list[Coord], Rule(min_length=1, max_length=2, description="one spot, or both sides")]
+    body: Annotated[list[Coord], Rule(min_length=1, max_length=2,
+                                      description="the same spots on the whole-body view")]
     measure: Measure | None = None
-    alt: str = Field(min_length=20, description="spoken-style description of the picture")
+    alt: Annotated[str, Rule(min_length=20, description="spoken-style description of the picture")]
 
 
-class ScreenText(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenText(Strict):
     """Words printed on screens (touch buttons); spoken words live in the other files."""
 
-    next: str = Field(min_length=1, max_length=16)
-    pause: str = Field(min_length=1, max_length=16)
+    next: Annotated[str, Rule(min_length=1, max_length=16)]
+    pause: Annotated[str, Rule(min_length=1, max_length=16)]
 
 
-class PicturesFile(_Model):
+def _views_fit(views: dict[str, View], info: Any) -> dict[str, View]:
+    """The views, refused when the body view is not one of them or a shape or label lies outside its view
+    (`info.data` holds the fields validated before: body_view)."""
+    problems: list[str] = []
+    body_view = info.data.get("body_view")
+    if body_view is not None and body_view not in views:
+        problems.append(f"body_view {body_view!r} is not a view")
+    for vid, view in views.items():
+        for shape in view.shapes:
+            problems += _outside(f"views.{vid}.{shape.id or shape.kind}", view, _anchors(shape), BLEED)
+        for lab in view.labels:
+            problems += _outside(f"views.{vid}.labels[{lab.text}]", view, [lab.at, *(lab.leader or [])])
+    if problems:
+        raise ValueError("; ".join(problems))
+    return views
+
+
+def _points_fit(points: dict[str, PointPicture], info: Any) -> dict[str, PointPicture]:
+    """The point pictures, refused when one names no view or lies outside its view or the body view."""
+    views: dict[str, View] | None = info.data.get("views")
+    if views is None:  # the views failed validation: reported there
+        return points
+    problems: list[str] = []
+    body = views.get(info.data.get("body_view", ""))
+    for pid, pic in points.items():
+        view = views.get(pic.view)
+        if view is None:
+            problems.append(f"points.{pid}.view: no view {pic.view!r}")
+            continue
+        measure = [pic.measure.start, pic.measure.end] if pic.measure else []
+        problems += _outside(f"points.{pid}", view, [*pic.at, *measure])
+        if body is not None:
+            problems += _outside(f"points.{pid}.body", body, pic.body)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return points
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PicturesFile(Strict):
     """content/pictures.yaml."""
 
     screen: ScreenText
     body_view: str
-    views: dict[str, View]
-    points: dict[str, PointPicture]
-
-    @model_validator(mode="after")
-    def _references(self) -> PicturesFile:
-        problems: list[str] = []
-        if self.body_view not in self.views:
-            problems.append(f"body_view {self.body_view!r} is not a view")
-        body = self.views.get(self.body_view)
-        for pid, pic in self.points.items():
-            view = self.views.get(pic.view)
-            if view is None:
-                problems.append(f"points.{pid}.view: no view {pic.view!r}")
-                continue
-            measure = [pic.measure.start, pic.measure.end] if pic.measure else []
-            problems += _outside(f"points.{pid}", view, [*pic.at, *measure])
-            if body is not None:
-                problems += _outside(f"points.{pid}.body", body, pic.body)
-        for vid, view in self.views.items():
-            for shape in view.shapes:
-                problems += _outside(f"views.{vid}.{shape.id or shape.kind}", view, _anchors(shape), BLEED)
-            for lab in view.labels:
-                problems += _outside(f"views.{vid}.labels[{lab.text}]", view, [lab.at, *(lab.leader or [])])
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+    views: Annotated[dict[str, View], Rule(after=_views_fit)]
+    points: Annotated[dict[str, PointPicture], Rule(after=_points_fit)]
 
 
 def _outside(where: str, view: View, coords: Iterable[Coord], margin: float = 0) -> list[str]:
@@ -262,16 +291,26 @@ def content_dir() -> Path:
 
 
 def load(path: Path | None = None) -> PicturesFile:
-    """Read and validate pictures.yaml (pydantic's ValidationError names the field)."""
+    """Read and validate pictures.yaml; ContentError naming file, line and field of every problem."""
+    from skill.runtime.content.loader import ContentError, Problem, read_yaml, validate_file
+
     source = path or content_dir() / PICTURES_FILE
-    data: Any = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
-    return PicturesFile.model_validate(data)
+    problems: list[Problem] = []
+    parsed = read_yaml(source.parent, source.name, problems)
+    pics = validate_file(parsed, PicturesFile, problems) if parsed is not None else None
+    if pics is None or problems:
+        raise ContentError(problems)
+    return pics
 
 
 @cache
 def pictures() -> PicturesFile:
-    """pictures.yaml, loaded once per process (cold start)."""
-    return load()
+    """pictures.yaml, loaded once per process (cold start): the compact form the build validated when it
+    is there and still matches the YAML (the Lambda bundle), else the YAML, validated now."""
+    from skill.runtime.content import compact
+
+    directory = content_dir()
+    return compact.read_pictures(directory) or load(directory / PICTURES_FILE)
 
 
 def missing_pictures(point_ids: Iterable[str], pics: PicturesFile | None = None) -> list[str]:
@@ -323,6 +362,18 @@ class Drawing:
 
 
 Point = tuple[int, int]
+
+
+def escape(text: str) -> str:
+    """Text for XML content: &, < and > as entities (xml.sax.saxutils would pull urllib and ssl into a
+    cold start that only draws AVG)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """A value for an XML attribute, quoted, with its quotes and white space escaped too."""
+    escaped = escape(value).replace('"', "&quot;")
+    return '"' + escaped.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 def _n(v: float) -> str:

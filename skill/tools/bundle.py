@@ -430,9 +430,11 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
         (out / "content" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / "content" / name, out / "content" / name)
     # Validated here, once: the bundle carries the compact form the skill loads at cold start without
-    # YAML or pydantic (refused at runtime, and the YAML validated instead, if it no longer matches).
+    # YAML or pydantic (refused at runtime, and the YAML validated instead, if it no longer matches);
+    # the pictures the first screen draws, likewise.
     try:
         compact.write(load(out / "content"))
+        compact.write_pictures(out / "content")
     except ContentError as exc:
         raise BundleError(f"content is invalid:\n{exc}") from exc
     manifest = root / "audio" / MANIFEST_NAME

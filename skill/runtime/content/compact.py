@@ -8,6 +8,10 @@ shape of those classes in the code now. Anything else is refused (None, and a wa
 validates the YAML instead, so changed content or changed models are never served stale. The
 conversion is generic: a field added to a model is carried with no code here.
 
+The pictures (content/pictures.yaml, skill.runtime.pictures) have their own file beside it, built at the
+same time (`write_pictures`, `read_pictures`), with the same checks: it carries the hash of pictures.yaml
+and the shape of the picture classes, and a mismatch is refused so the YAML is validated instead.
+
 The file is built by the bundle build from the repository's own content, and read only from the
 content directory the skill is configured with, like the code beside it; never from user input.
 """
@@ -20,44 +24,64 @@ import logging
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.runtime.content import lookup, models
 from skill.runtime.content.loader import Content, content_version
 
+if TYPE_CHECKING:
+    from skill.runtime.pictures import PicturesFile
+
 log = logging.getLogger(__name__)
 
 COMPACT_NAME = "compact.pickle"
+PICTURES_NAME = "pictures.pickle"
 FORMAT = 1
+
+
+def _classes(*modules: Any) -> list[str]:
+    """Every dataclass defined in the modules, with its fields in order."""
+    parts = []
+    for module in modules:
+        for name, value in sorted(vars(module).items()):
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                parts.append(f"{module.__name__}.{name}({','.join(f.name for f in dataclasses.fields(value))})")
+    return parts
 
 
 def shape() -> str:
     """A fingerprint of the classes a compact Content holds: every dataclass of the models and the
     look-up, and Content itself, with their fields in order (a changed model changes it)."""
-    parts = []
-    for module in (models, lookup):
-        for name, value in sorted(vars(module).items()):
-            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
-                parts.append(f"{module.__name__}.{name}({','.join(f.name for f in dataclasses.fields(value))})")
+    parts = _classes(models, lookup)
     parts.append(f"Content({','.join(f.name for f in dataclasses.fields(Content))})")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def write(content: Content, directory: Path | None = None) -> Path:
-    """Store `content` compactly in `directory` (default: the content's own); returns the file."""
-    directory = Path(directory or content.directory)
-    payload = {"format": FORMAT, "version": content.version, "shape": shape(),
-               "content": dataclasses.replace(content, directory=Path())}
-    path = directory / COMPACT_NAME
+def pictures_shape() -> str:
+    """A fingerprint of the classes compact pictures hold: every dataclass of skill.runtime.pictures."""
+    from skill.runtime import pictures
+
+    return hashlib.sha256("\n".join(_classes(pictures)).encode()).hexdigest()[:16]
+
+
+def pictures_version(directory: Path) -> str:
+    """Short hash of pictures.yaml in `directory` (empty when there is none)."""
+    from skill.runtime import pictures
+
+    path = directory / pictures.PICTURES_FILE
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+
+
+def _store(payload: dict[str, Any], path: Path) -> Path:
+    """Write a payload atomically (a reader never sees half a file)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     tmp.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
     tmp.replace(path)
     return path
 
 
-def read(directory: Path) -> Content | None:
-    """The compact content stored in `directory`, if there is one and it matches the YAML and the code."""
-    path = directory / COMPACT_NAME
+def _payload(path: Path, what: str, source: str) -> dict[str, Any] | None:
+    """The unpickled payload of a compact file, or None (with a warning) when it is missing or unreadable."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -65,9 +89,28 @@ def read(directory: Path) -> Content | None:
     try:
         payload: Any = pickle.loads(raw)  # written by the build, beside the code (see above)
     except Exception as exc:  # a truncated or foreign file: refuse it like a stale one
-        log.warning("compact content unreadable (%s); validating content/ instead", type(exc).__name__)
+        log.warning("compact %s unreadable (%s); validating %s instead", what, type(exc).__name__, source)
         return None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("shape") != shape():
+    if not isinstance(payload, dict):
+        log.warning("compact %s is not ours; validating %s instead", what, source)
+        return None
+    return payload
+
+
+def write(content: Content, directory: Path | None = None) -> Path:
+    """Store `content` compactly in `directory` (default: the content's own); returns the file."""
+    directory = Path(directory or content.directory)
+    payload = {"format": FORMAT, "version": content.version, "shape": shape(),
+               "content": dataclasses.replace(content, directory=Path())}
+    return _store(payload, directory / COMPACT_NAME)
+
+
+def read(directory: Path) -> Content | None:
+    """The compact content stored in `directory`, if there is one and it matches the YAML and the code."""
+    payload = _payload(directory / COMPACT_NAME, "content", "content/")
+    if payload is None:
+        return None
+    if payload.get("format") != FORMAT or payload.get("shape") != shape():
         log.warning("compact content was built by other code; validating content/ instead")
         return None
     version = content_version(directory)
@@ -79,3 +122,34 @@ def read(directory: Path) -> Content | None:
     if not isinstance(content, Content):
         return None
     return dataclasses.replace(content, directory=directory)
+
+
+def write_pictures(directory: Path) -> Path:
+    """Validate pictures.yaml in `directory` (ContentError naming file, line and field if it is broken) and
+    store it compactly beside it; returns the file."""
+    from skill.runtime import pictures
+
+    pics = pictures.load(directory / pictures.PICTURES_FILE)
+    payload = {"format": FORMAT, "version": pictures_version(directory), "shape": pictures_shape(), "pictures": pics}
+    return _store(payload, directory / PICTURES_NAME)
+
+
+def read_pictures(directory: Path) -> PicturesFile | None:
+    """The compact pictures stored in `directory`, if there are and they match pictures.yaml and the code.
+    (Imported by skill.runtime.pictures when the first screen is drawn; not before.)"""
+    from skill.runtime import pictures
+
+    source = f"content/{pictures.PICTURES_FILE}"
+    payload = _payload(directory / PICTURES_NAME, "pictures", source)
+    if payload is None:
+        return None
+    if payload.get("format") != FORMAT or payload.get("shape") != pictures_shape():
+        log.warning("compact pictures were built by other code; validating %s instead", source)
+        return None
+    version = pictures_version(directory)
+    if payload.get("version") != version:
+        log.warning("compact pictures are for pictures %s, not %s; validating %s instead",
+                    payload.get("version"), version, source)
+        return None
+    pics = payload.get("pictures")
+    return pics if isinstance(pics, pictures.PicturesFile) else None
