@@ -85,6 +85,7 @@ def _samples_without_slots() -> list[tuple[str, str]]:
     return [(i["name"], s) for i in lm["intents"] for s in i["samples"] if "{" not in s]
 
 
+@pytest.mark.slow  # every sample of the model through the matcher: about a minute
 def test_every_sample_of_the_model_reaches_its_intent(matcher: Matcher) -> None:
     # One test over the ~10,000 samples (a test each made the fast tier wait on pytest, not the matcher).
     samples = _samples_without_slots()
@@ -111,6 +112,7 @@ def _samples_with_a_slot() -> list[tuple[str, str, str, str, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_slotted_samples_resolve_to_the_slot_value_id(matcher: Matcher) -> None:
     cases = _samples_with_a_slot()
     assert len(cases) > 1000
