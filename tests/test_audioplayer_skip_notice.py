@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import AUDIO_BASE, import_lambda, rendered_manifest_data
-from envelopes import AudioDevice, directives_of
+from envelopes import AudioDevice, audio_player_event, directives_of, speech_of
 from expectations import prompt_fragments, words
 from test_audioplayer_orders import ORDERS, OrderedDevice, assert_silent
 
@@ -160,7 +160,7 @@ def test_each_left_out_point_is_named_where_its_steps_were(order_name: str, rout
     assert_silent(device.event_replies)
     # The routine is over, and its close waits for her next launch.
     reply = device.launch()
-    assert any(f in words(reply["response"]["outputSpeech"]["ssml"])
+    assert any(f in words(speech_of(reply))
                for f in prompt_fragments(content, "welcome_back_finished"))
 
 
@@ -292,3 +292,20 @@ def test_notice_tokens_parse_and_are_never_taken_for_a_step() -> None:
     state = RoutineState("hand_and_ankle", ("si3_left", "switch_hands"), status=Status.ACTIVE)
     assert step.matches(state) and step.at(state) and not notice.at(state)
     assert notice.matches(state) and not Token("v" * 12, "hand_and_ankle", 0, "si3_left", None, 0).matches(state)
+
+
+def test_a_notice_that_fails_to_play_is_told_next_time_and_the_routine_goes_on_by_voice(
+        device: AudioDevice, content: Content) -> None:
+    start(device, "hand_and_ankle")
+    notice = play_until_notice(device)
+    _, after = kept_around(content, "hand_and_ankle", notice.step_id)
+    reply = device.event(audio_player_event("PlaybackFailed", device.token or "", 1000))
+    assert not directives_of(reply)  # never retried: that could loop
+    device.active = False
+    device.conversation.end_session()
+    spoken = words(speech_of(device.launch()))
+    assert any(f in spoken for f in prompt_fragments(content, "playback_failed_notice"))
+    reply = device.intent("AMAZON.YesIntent")
+    # Spoken turns from the next kept step: not the step before the notice again.
+    step = {s.id: s for s in content.routines["hand_and_ankle"].steps}[after]
+    assert plays(reply) == [] and words(step.title) in words(speech_of(reply))
