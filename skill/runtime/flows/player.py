@@ -36,9 +36,6 @@ from skill.runtime.streams import (
     token_for,
 )
 
-# The wording of the clip that names a point left out in pregnancy, where its steps were.
-SKIPPED_HERE = "pregnancy_skipped_here"
-
 log = logging.getLogger(__name__)
 
 
@@ -63,7 +60,8 @@ class Playable:
 def notices_of(deps: Deps) -> Notices:
     """The rendered clips naming each point avoided in pregnancy (none when they are not rendered)."""
     names = {p.id: p.name for p in deps.content.points.values() if p.pregnancy_contraindicated}
-    templates = deps.prompts.variants(SKIPPED_HERE) if deps.prompts.has(SKIPPED_HERE) else []
+    key = "pregnancy_skipped_here"  # the wording dialog mode says at that step, one clip per point
+    templates = deps.prompts.variants(key) if deps.prompts.has(key) else []
     return notice_clips(deps.manifest, templates, names)
 
 
