@@ -118,8 +118,7 @@ class RoutineState:
         return {"routine_id": self.routine_id, "step_ids": list(self.step_ids), "index": self.index,
                 "status": self.status.value, "hold_s": self.hold_s, "delivery": self.delivery.value,
                 "skipped": list(self.skipped), "offset_ms": self.offset_ms, "queued": self.queued,
-                **({"notice": self.notice} if self.notice is not None else {}),
-                **({"queued_notice": self.queued_notice} if self.queued_notice is not None else {})}
+                "notice": self.notice, "queued_notice": self.queued_notice}
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> RoutineState | None:
