@@ -83,6 +83,10 @@ class RoutineState:
     skipped: tuple[str, ...] = ()
     offset_ms: int = 0  # AudioPlayer: where playback stopped within the current item
     queued: int | None = None  # AudioPlayer: index of the step already enqueued (enqueue once)
+    # AudioPlayer: a notice naming a left-out point plays after step `index` (its ordinal in that gap),
+    # and the notice already enqueued after step `queued`; None while a step itself plays or is queued.
+    notice: int | None = None
+    queued_notice: int | None = None
 
     @property
     def total(self) -> int:
@@ -113,7 +117,8 @@ class RoutineState:
         # Built by hand: dataclasses.asdict deep-copies and is slow on the per-request save path.
         return {"routine_id": self.routine_id, "step_ids": list(self.step_ids), "index": self.index,
                 "status": self.status.value, "hold_s": self.hold_s, "delivery": self.delivery.value,
-                "skipped": list(self.skipped), "offset_ms": self.offset_ms, "queued": self.queued}
+                "skipped": list(self.skipped), "offset_ms": self.offset_ms, "queued": self.queued,
+                "notice": self.notice, "queued_notice": self.queued_notice}
 
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> RoutineState | None:
@@ -131,6 +136,8 @@ class RoutineState:
                 skipped=tuple(str(s) for s in data.get("skipped", ())),
                 offset_ms=int(data.get("offset_ms", 0)),
                 queued=int(data["queued"]) if data.get("queued") is not None else None,
+                notice=int(data["notice"]) if data.get("notice") is not None else None,
+                queued_notice=int(data["queued_notice"]) if data.get("queued_notice") is not None else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -162,6 +169,10 @@ def plan_steps(routine: Routine, exclude_points: Iterable[str] = ()) -> tuple[st
     return tuple(s.id for s in routine.steps if s.point is None or s.point not in excluded)
 
 
+# Moving to a step (not a notice) forgets any notice playing or queued.
+NO_NOTICE: dict[str, Any] = {"notice": None, "queued_notice": None}
+
+
 def start(routine: Routine, prefs: Preferences, exclude_points: Iterable[str] = (),
           delivery: Delivery = Delivery.DIALOG) -> RoutineState:
     """A fresh state at the first step."""
@@ -174,8 +185,8 @@ def start(routine: Routine, prefs: Preferences, exclude_points: Iterable[str] = 
 def next_step(state: RoutineState) -> RoutineState:
     """Advance; past the last step the routine is finished."""
     if state.at_end:
-        return replace(state, status=Status.FINISHED, offset_ms=0, queued=None)
-    return replace(state, index=state.index + 1, status=Status.ACTIVE, offset_ms=0, queued=None)
+        return replace(state, status=Status.FINISHED, offset_ms=0, queued=None, **NO_NOTICE)
+    return replace(state, index=state.index + 1, status=Status.ACTIVE, offset_ms=0, queued=None, **NO_NOTICE)
 
 
 def skip(state: RoutineState) -> RoutineState:
@@ -186,17 +197,17 @@ def skip(state: RoutineState) -> RoutineState:
 
 def previous(state: RoutineState) -> RoutineState:
     """Go back one step; at the first step stay there."""
-    return replace(state, index=max(0, state.index - 1), status=Status.ACTIVE, offset_ms=0, queued=None)
+    return replace(state, index=max(0, state.index - 1), status=Status.ACTIVE, offset_ms=0, queued=None, **NO_NOTICE)
 
 
 def repeat(state: RoutineState) -> RoutineState:
     """The same step again, from its beginning."""
-    return replace(state, status=Status.ACTIVE, offset_ms=0, queued=None)
+    return replace(state, status=Status.ACTIVE, offset_ms=0, queued=None, queued_notice=None)
 
 
 def start_over(state: RoutineState) -> RoutineState:
     """Back to the first step."""
-    return replace(state, index=0, status=Status.ACTIVE, skipped=(), offset_ms=0, queued=None)
+    return replace(state, index=0, status=Status.ACTIVE, skipped=(), offset_ms=0, queued=None, **NO_NOTICE)
 
 
 def pause(state: RoutineState, offset_ms: int = 0) -> RoutineState:
@@ -207,14 +218,16 @@ def resume(state: RoutineState) -> RoutineState:
     return replace(state, status=Status.ACTIVE)
 
 
-def playing(state: RoutineState, index: int, offset_ms: int = 0) -> RoutineState:
-    """AudioPlayer reports step `index` playing from `offset_ms` (nothing queued after it yet)."""
-    return replace(state, index=index, status=Status.ACTIVE, offset_ms=max(0, offset_ms), queued=None)
+def playing(state: RoutineState, index: int, offset_ms: int = 0, notice: int | None = None) -> RoutineState:
+    """AudioPlayer reports step `index` (or the notice `notice` after it) playing from `offset_ms`
+    (nothing queued after it yet)."""
+    return replace(state, index=index, status=Status.ACTIVE, offset_ms=max(0, offset_ms), queued=None,
+                   notice=notice, queued_notice=None)
 
 
-def enqueued(state: RoutineState, index: int) -> RoutineState:
-    """Remember that step `index` is already queued behind the current one."""
-    return replace(state, queued=index)
+def enqueued(state: RoutineState, index: int, notice: int | None = None) -> RoutineState:
+    """Remember that step `index` (or the notice `notice` after it) is already queued behind the current one."""
+    return replace(state, queued=index, queued_notice=notice)
 
 
 def exclude(state: RoutineState, routine: Routine, exclude_points: Iterable[str]) -> RoutineState:
@@ -225,15 +238,15 @@ def exclude(state: RoutineState, routine: Routine, exclude_points: Iterable[str]
     if keep == state.step_ids:
         return state
     if not keep:
-        return replace(state, step_ids=(routine.steps[0].id,), index=0, offset_ms=0, queued=None,
+        return replace(state, step_ids=(routine.steps[0].id,), index=0, offset_ms=0, queued=None, **NO_NOTICE,
                        status=Status.FINISHED)
     # The first kept step at or after the current one; past the end means the routine is over.
     later = [i for i, sid in enumerate(keep) if sid in state.step_ids[state.index:]]
     if not later:
         return replace(state, step_ids=keep, index=len(keep) - 1, status=Status.FINISHED, offset_ms=0,
-                       queued=None)
+                       queued=None, **NO_NOTICE)
     moved = keep[later[0]] != state.step_id
-    return replace(state, step_ids=keep, index=later[0], queued=None,
+    return replace(state, step_ids=keep, index=later[0], queued=None, **NO_NOTICE,
                    offset_ms=0 if moved else state.offset_ms)
 
 

@@ -9,6 +9,7 @@ when that came first and nothing is queued. Production audio URLs must be HTTPS
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ask_sdk_model import Directive
@@ -36,6 +37,8 @@ MAX_TOKEN_CHARS = 1024
 REWIND_MS = 5000
 # Content versions are hashes; a prefix is enough to tell a stale token from a current one.
 VERSION_CHARS = 12
+# The last token field of a notice clip ("n0", "n1"...): a step token has no such field.
+NOTICE_MARK = "n"
 # Stream metadata pictures, published with the audio (skill/tools/artwork.py writes them into audio/art/).
 ART_PATH = "art/art-512.png"
 ART_PX = (512, 512)
@@ -52,10 +55,14 @@ class Token:
     index: int
     step_id: str
     hold_s: int | None = None
+    # A notice clip (the `notice`-th after step `index`) naming the point of the left-out step `step_id`.
+    notice: int | None = None
 
     def encode(self) -> str:
         parts = [TOKEN_PREFIX, self.version[:VERSION_CHARS], self.routine_id, str(self.index), self.step_id,
                  str(self.hold_s or 0)]
+        if self.notice is not None:
+            parts.append(f"{NOTICE_MARK}{self.notice}")
         text = TOKEN_SEP.join(parts)
         if len(text) > MAX_TOKEN_CHARS:
             raise ValueError("AudioPlayer token too long")
@@ -67,12 +74,18 @@ class Token:
         if not text or len(text) > MAX_TOKEN_CHARS:
             return None
         parts = text.split(TOKEN_SEP)
-        if len(parts) != 6 or parts[0] != TOKEN_PREFIX:
+        if len(parts) not in (6, 7) or parts[0] != TOKEN_PREFIX:
             return None
-        _, version, routine_id, index, step_id, hold = parts
+        version, routine_id, index, step_id, hold = parts[1:6]
         if not (version and routine_id and step_id and index.isdigit() and hold.isdigit()):
             return None
-        return Token(version, routine_id, int(index), step_id, int(hold) or None)
+        notice = None
+        if len(parts) == 7:
+            mark = parts[6]
+            if not (mark.startswith(NOTICE_MARK) and mark[len(NOTICE_MARK):].isdigit()):
+                return None
+            notice = int(mark[len(NOTICE_MARK):])
+        return Token(version, routine_id, int(index), step_id, int(hold) or None, notice)
 
     def current(self, version: str) -> bool:
         """Issued for the content now loaded (a token from before a content change is stale)."""
@@ -80,8 +93,20 @@ class Token:
 
     def matches(self, state: RoutineState | None) -> bool:
         """Refers to a step of this saved routine, at the position the token claims."""
-        return (state is not None and self.routine_id == state.routine_id
-                and 0 <= self.index < state.total and state.step_ids[self.index] == self.step_id)
+        if state is None or self.routine_id != state.routine_id or not 0 <= self.index < state.total:
+            return False
+        if self.notice is not None:
+            # A notice names a step the routine left out, after a step it kept.
+            return self.step_id not in state.step_ids
+        return state.step_ids[self.index] == self.step_id
+
+    def at(self, state: RoutineState) -> bool:
+        """Names the stream the saved place says is playing (the step, or the notice after it)."""
+        return self.index == state.index and self.notice == state.notice
+
+    def at_queued(self, state: RoutineState) -> bool:
+        """Names the stream the saved place says is queued behind the current one."""
+        return state.queued is not None and self.index == state.queued and self.notice == state.queued_notice
 
 
 def token_for(version: str, routine: Routine, state: RoutineState, index: int | None = None) -> Token:
@@ -103,6 +128,69 @@ def playable(manifest: Manifest, base_url: str | None, routine: Routine, state: 
     if not base_url:
         return False
     return all(step_entry(manifest, routine, state, i) is not None for i in range(state.total))
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The rendered clips that name a point left out of a routine (avoided in pregnancy), by point id.
+
+    Where a routine leaves steps out, each left-out point is named once, by its clip, in their place:
+    after the kept step before them. Without rendered clips there are no notices (playback as before)."""
+
+    clips: Mapping[str, Entry]
+
+    def after(self, routine: Routine, state: RoutineState, index: int) -> tuple[str, ...]:
+        """The left-out steps named after kept step `index` (the first step of each point), in order."""
+        if not self.clips or not 0 <= index < state.total:
+            return ()
+        kept = set(state.step_ids)
+        order = [s.id for s in routine.steps]
+        here = state.step_ids[index]
+        if here not in order:
+            return ()
+        following = state.step_ids[index + 1] if index + 1 < state.total else None
+        end = order.index(following) if following in order else len(order)
+        out: list[str] = []
+        named: set[str] = set()
+        for step in routine.steps[order.index(here) + 1:end]:
+            if step.id in kept or step.point is None or step.point not in self.clips or step.point in named:
+                continue
+            named.add(step.point)
+            out.append(step.id)
+        return tuple(out)
+
+    def entry(self, routine: Routine, state: RoutineState, index: int, notice: int) -> Entry | None:
+        """The clip of the `notice`-th notice after kept step `index`, if there is one."""
+        steps = self.after(routine, state, index)
+        if not 0 <= notice < len(steps):
+            return None
+        point = next(s.point for s in routine.steps if s.id == steps[notice])
+        return self.clips.get(point or "")
+
+    def step_id(self, routine: Routine, state: RoutineState, index: int, notice: int) -> str | None:
+        steps = self.after(routine, state, index)
+        return steps[notice] if 0 <= notice < len(steps) else None
+
+
+def notice_text(template: str, name: str) -> str:
+    """What a notice clip says: the 'leaving out {points} here' wording with one point's name."""
+    return template.format(points=name).strip()
+
+
+def notice_clips(manifest: Manifest, templates: Iterable[str], names: Mapping[str, str]) -> Notices:
+    """The rendered notice clips for the avoided points `names` (point id -> name), in any wording variant."""
+    clips: dict[str, Entry] = {}
+    variants = list(templates)
+    for point, name in names.items():
+        for template in variants:
+            try:
+                entry = manifest.prompt(notice_text(template, name))
+            except (KeyError, IndexError, ValueError):
+                entry = None
+            if entry is not None:
+                clips[point] = entry
+                break
+    return Notices(clips)
 
 
 def resume_offset(offset_ms: int, duration_ms: int | None = None) -> int:

@@ -20,10 +20,13 @@ from skill.runtime.errors import AudioUnavailable, NoRoutineInProgress
 from skill.runtime.flows.closing import close_later, close_routine
 from skill.runtime.flows.stepping import continue_routine, routine_of
 from skill.runtime.flows.turn import SPEAKABLE, Deps, ongoing, profile, request_type, set_profile
+from skill.runtime.manifest import Entry
 from skill.runtime.persistence import Profile
 from skill.runtime.speech import Speech
 from skill.runtime.streams import (
+    Notices,
     Token,
+    notice_clips,
     play_directive,
     playable,
     resume_offset,
@@ -43,6 +46,50 @@ class UnderWay:
     prof: Profile
     state: RoutineState
     routine: Routine
+
+
+@dataclass(frozen=True)
+class Playable:
+    """One stream to play: a routine step's file, or a notice clip naming a left-out point."""
+
+    entry: Entry
+    token: Token
+    subtitle: str
+
+
+def notices_of(deps: Deps) -> Notices:
+    """The rendered clips naming each point avoided in pregnancy (none when they are not rendered)."""
+    names = {p.id: p.name for p in deps.content.points.values() if p.pregnancy_contraindicated}
+    key = "pregnancy_skipped_here"  # the wording dialog mode says at that step, one clip per point
+    templates = deps.prompts.variants(key) if deps.prompts.has(key) else []
+    return notice_clips(deps.manifest, templates, names)
+
+
+def stream_of(deps: Deps, routine: Routine, state: RoutineState, notices: Notices | None = None) -> Playable | None:
+    """What plays at the saved place (the step, or the notice after it), if it is rendered."""
+    version = deps.content.version
+    if state.notice is None:
+        entry = step_entry(deps.manifest, routine, state)
+        if entry is None:
+            return None
+        return Playable(entry, token_for(version, routine, state), engine.plan_step(routine, state).step.title)
+    notices = notices if notices is not None else notices_of(deps)
+    clip = notices.entry(routine, state, state.index, state.notice)
+    left_out = notices.step_id(routine, state, state.index, state.notice)
+    if clip is None or left_out is None:
+        return None
+    return Playable(clip, Token(version, routine.id, state.index, left_out, None, state.notice), clip.text)
+
+
+def following(routine: Routine, state: RoutineState, notices: Notices) -> tuple[int, int | None] | None:
+    """The stream after the current one: the next notice after this step, else the next step; None at the end."""
+    named = len(notices.after(routine, state, state.index))
+    upcoming = 0 if state.notice is None else state.notice + 1
+    if upcoming < named:
+        return state.index, upcoming
+    if state.index + 1 < state.total:
+        return state.index + 1, None
+    return None
 
 
 def supports_audio(hi: HandlerInput) -> bool:
@@ -80,7 +127,7 @@ def player_offset(deps: Deps, hi: HandlerInput, state: RoutineState) -> int:
     """Where the player is in the current step (context.AudioPlayer), else the last saved offset."""
     player = getattr(hi.request_envelope.context, "audio_player", None)
     token = Token.parse(getattr(player, "token", None))
-    if token and token.current(deps.content.version) and token.matches(state) and token.index == state.index:
+    if token and token.current(deps.content.version) and token.matches(state) and token.at(state):
         return int(getattr(player, "offset_in_milliseconds", 0) or 0)
     return state.offset_ms
 
@@ -93,17 +140,21 @@ def stop_player(hi: HandlerInput) -> None:
 
 def play_step(deps: Deps, hi: HandlerInput, prof: Profile, routine: Routine, state: RoutineState, *,
               offset_ms: int = 0, speech: Speech | None = None) -> Response:
-    """Replace whatever plays with this step of the routine, from `offset_ms`."""
-    entry = step_entry(deps.manifest, routine, state)
-    if entry is None or not deps.audio_base_url:
+    """Replace whatever plays with this step of the routine (or the notice after it), from `offset_ms`."""
+    stream = stream_of(deps, routine, state)
+    if stream is None and state.notice is not None:
+        # The notice's clip is gone (audio re-rendered without it): go on as if it had played.
+        state = engine.next_step(state) if not state.at_end else engine.repeat(replace(state, notice=None))
+        offset_ms = 0
+        stream = stream_of(deps, routine, state)
+    if stream is None or not deps.audio_base_url:
         raise AudioUnavailable()
-    state = replace(state, status=Status.ACTIVE, offset_ms=offset_ms, queued=None, delivery=Delivery.AUDIO_PLAYER)
+    state = replace(state, status=Status.ACTIVE, offset_ms=offset_ms, queued=None, queued_notice=None,
+                    delivery=Delivery.AUDIO_PLAYER)
     set_profile(hi, replace(prof, progress=state, last_routine_id=routine.id))
-    token = token_for(deps.content.version, routine, state)
-    plan = engine.plan_step(routine, state)
     rb = hi.response_builder
-    rb.add_directive(play_directive(url=stream_url(deps.audio_base_url, entry), token=token.encode(),
-                                    offset_ms=offset_ms, title=routine.name, subtitle=plan.step.title,
+    rb.add_directive(play_directive(url=stream_url(deps.audio_base_url, stream.entry), token=stream.token.encode(),
+                                    offset_ms=offset_ms, title=routine.name, subtitle=stream.subtitle,
                                     art_base=deps.audio_base_url))
     if request_type(hi) in SPEAKABLE:
         if speech:
@@ -132,8 +183,8 @@ def resume_playing(deps: Deps, hi: HandlerInput, speech: Speech | None = None) -
     cur = saved(deps, hi)
     if cur is None:
         raise NoRoutineInProgress()
-    entry = step_entry(deps.manifest, cur.routine, cur.state)
-    offset = resume_offset(cur.state.offset_ms, entry.duration_ms if entry else None)
+    stream = stream_of(deps, cur.routine, cur.state)
+    offset = resume_offset(cur.state.offset_ms, stream.entry.duration_ms if stream else None)
     return play_step(deps, hi, cur.prof, cur.routine, cur.state, offset_ms=offset, speech=speech)
 
 
@@ -159,7 +210,16 @@ def move_playing(deps: Deps, hi: HandlerInput, how: Move) -> Response:
     cur = saved(deps, hi)
     if cur is None:
         raise NoRoutineInProgress()
-    new = engine.move(cur.state, how)
+    state = cur.state
+    if state.notice is not None and how in (Move.NEXT, Move.SKIP):
+        new = engine.next_step(state)  # past the notice: the next step the routine keeps
+    elif state.notice is not None and how is Move.PREVIOUS:
+        new = engine.repeat(replace(state, notice=None))  # the step before the notice
+    else:
+        new = engine.move(state, how)
+        if how in (Move.NEXT, Move.SKIP) and notices_of(deps).after(cur.routine, state, state.index):
+            # Where points were left out, their notices play before the next step (as in dialog mode).
+            new = replace(new, index=state.index, status=Status.ACTIVE, notice=0)
     if new.status is Status.FINISHED:
         return finish_playing(deps, hi, cur)
     return play_step(deps, hi, cur.prof, cur.routine, new)
@@ -195,13 +255,13 @@ def stop_routine(hi: HandlerInput) -> None:
 
 
 def is_current(token: Token, state: RoutineState) -> bool:
-    """The event is about the step the saved place names."""
-    return token.index == state.index
+    """The event is about the stream (step or notice) the saved place names."""
+    return token.at(state)
 
 
 def is_queued_next(token: Token, state: RoutineState) -> bool:
-    """The event is about the step we queued behind the current one (it started before Finished arrived)."""
-    return state.queued is not None and token.index == state.queued == state.index + 1
+    """The event is about the stream we queued behind the current one (it started before Finished arrived)."""
+    return token.at_queued(state)
 
 
 def plays_here(state: RoutineState) -> bool:
@@ -210,8 +270,8 @@ def plays_here(state: RoutineState) -> bool:
 
 
 def streamable(deps: Deps, routine: Routine, state: RoutineState) -> bool:
-    """The current step of `state` has rendered audio and somewhere to stream it from."""
-    return bool(deps.audio_base_url) and step_entry(deps.manifest, routine, state) is not None
+    """The current step (or notice) of `state` has rendered audio and somewhere to stream it from."""
+    return bool(deps.audio_base_url) and stream_of(deps, routine, state) is not None
 
 
 def late(hi: HandlerInput, token: Token, state: RoutineState) -> None:
@@ -225,25 +285,24 @@ def stream_started(hi: HandlerInput, cur: UnderWay, token: Token, offset_ms: int
     if is_current(token, state):
         set_profile(hi, replace(cur.prof, progress=replace(engine.resume(state), offset_ms=max(0, offset_ms))))
     elif is_queued_next(token, state):
-        set_profile(hi, replace(cur.prof, progress=engine.playing(state, token.index, offset_ms)))
+        set_profile(hi, replace(cur.prof, progress=engine.playing(state, token.index, offset_ms, token.notice)))
     else:
         late(hi, token, state)
 
 
 def enqueue_next(deps: Deps, hi: HandlerInput, cur: UnderWay, after: str) -> None:
-    """Queue the step after the current one, once, behind the stream `after` that is ending."""
-    nxt = cur.state.index + 1
-    if nxt >= cur.state.total or cur.state.queued == nxt:
+    """Queue the stream after the current one (a notice, or the next step), once, behind the stream `after`."""
+    notices = notices_of(deps)
+    nxt = following(cur.routine, cur.state, notices)
+    if nxt is None or (cur.state.queued, cur.state.queued_notice) == nxt:
         return
-    entry = step_entry(deps.manifest, cur.routine, cur.state, nxt)
-    if entry is None or not deps.audio_base_url:
+    stream = stream_of(deps, cur.routine, replace(cur.state, index=nxt[0], notice=nxt[1]), notices)
+    if stream is None or not deps.audio_base_url:
         return
-    following = token_for(deps.content.version, cur.routine, cur.state, nxt)
-    plan = engine.plan_step(cur.routine, replace(cur.state, index=nxt))
     hi.response_builder.add_directive(play_directive(
-        url=stream_url(deps.audio_base_url, entry), token=following.encode(),
-        title=cur.routine.name, subtitle=plan.step.title, after=after, art_base=deps.audio_base_url))
-    set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, nxt)))
+        url=stream_url(deps.audio_base_url, stream.entry), token=stream.token.encode(),
+        title=cur.routine.name, subtitle=stream.subtitle, after=after, art_base=deps.audio_base_url))
+    set_profile(hi, replace(cur.prof, progress=engine.enqueued(cur.state, *nxt)))
 
 
 def stream_nearly_finished(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token, raw_token: str) -> None:
@@ -260,11 +319,12 @@ def stream_finished(deps: Deps, hi: HandlerInput, cur: UnderWay, token: Token) -
     if not is_current(token, state):
         late(hi, token, state)
         return
-    if token.index >= state.total - 1:
+    after = following(cur.routine, state, notices_of(deps))
+    if after is None:
         close_later(hi, cur.prof, cur.routine)  # the routine is over; its close waits for the next launch
         return
-    nxt = engine.playing(state, token.index + 1)
-    if plays_here(state) and state.queued == nxt.index:
+    nxt = engine.playing(state, after[0], notice=after[1])
+    if plays_here(state) and (state.queued, state.queued_notice) == after:
         set_profile(hi, replace(cur.prof, progress=nxt))  # the device goes on to what we queued
     elif plays_here(state) and streamable(deps, cur.routine, nxt):
         # Finished came before NearlyFinished (short clips), so nothing is queued: play the next step now.
@@ -289,7 +349,11 @@ def record_failure(hi: HandlerInput, token: Token | None, offset_ms: int) -> Non
     state = ongoing(prof)
     progress = prof.progress
     if state is not None and token is not None and token.matches(state):
-        progress = engine.pause(engine.playing(state, token.index), offset_ms)
+        at = engine.playing(state, token.index)
+        if token.notice is not None:
+            # A notice failed: the place is the next step (spoken turns next time never repeat the last one).
+            at, offset_ms = (at if at.at_end else engine.next_step(at)), 0
+        progress = engine.pause(at, offset_ms)
     set_profile(hi, replace(prof, progress=progress, playback_failed=True))
 
 

@@ -12,11 +12,15 @@ from skill.runtime.content.loader import Content
 from skill.runtime.content.models import HOLD_CHOICES_S, HOLD_DEFAULT_S, Routine, Side, Step
 from skill.runtime.manifest import FileKind, prompt_key, routine_key, step_key, text_hash
 from skill.runtime.pictures import PICTURES_FILE
+from skill.runtime.streams import notice_text
 from skill.tools.render.settings import Pace, Settings
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 # prompts.yaml also holds words the skill never says: store listing, slot values, sample utterances.
 NOT_SPOKEN_PREFIXES = ("store_", "slot_", "utter_")
+# The wording that names a point left out in pregnancy: one clip per avoided point, played in
+# AudioPlayer mode where that point's steps were.
+SKIPPED_HERE = "pregnancy_skipped_here"
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ def spoken_lines(content: Content) -> list[str]:
               *s.see_soon_reply, *s.unsure_reply, *s.emergency_reply, *s.see_practitioner, *s.pain_during,
               *s.pressure_guidance]
     lines += [t.text for t in content.tips]
+    lines += notice_lines(content)
     for key, value in content.prompts.items():
         if key.startswith(NOT_SPOKEN_PREFIXES):
             continue
@@ -121,6 +126,14 @@ def spoken_lines(content: Content) -> list[str]:
             seen.add(line)
             out.append(line)
     return out
+
+
+def notice_lines(content: Content) -> list[str]:
+    """Each avoided point's notice, in every wording variant: 'Here I'm leaving out Bladder 60, ...'."""
+    value = content.prompts.get(SKIPPED_HERE)
+    templates = [value] if isinstance(value, str) else list(value or [])
+    return [notice_text(t, p.name) for p in content.points.values() if p.pregnancy_contraindicated
+            for t in templates]
 
 
 def _lines(texts: list[str], settings: Settings, chapter: str | None = None,
