@@ -193,7 +193,8 @@ def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS,
     gain_db = target_lufs - lufs
     peak = true_peak_dbtp(x)
     if peak + gain_db <= ceiling_dbtp:
-        return x * 10.0 ** (gain_db / 20.0)
+        scaled: Samples = x * float(10.0 ** (gain_db / 20.0))
+        return scaled
     if abs(gain_db) < 0.1 and peak <= ceiling_dbtp:
         return x
     for _ in range(4):
