@@ -149,6 +149,9 @@ def run(args: Any) -> int:
         config = replace(config, audio_base_url=f"http://{args.host}:{args.port}/audio/")
     render = BackgroundRender(audio_dir(), args.engine) if args.render else None
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C stops the server (and the render) even when it was started with SIGINT ignored, as a shell
+    # does for a background job: Python then leaves SIGINT ignored unless told otherwise.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if render is not None:
             render.start()
@@ -166,4 +169,5 @@ def run(args: Any) -> int:
         if render is not None:
             render.stop()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     return 0

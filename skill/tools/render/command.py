@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
 from argparse import Namespace
 from pathlib import Path
@@ -28,6 +30,9 @@ def _render(engine_name: str, out: Path, jobs: int | None) -> Report:
 
 def run(args: Namespace) -> int:
     """Render everything that changed; exit 0 on success, 1 on failure (nothing changed on failure)."""
+    # Ctrl-C (or `serve --render` stopping it) interrupts it even when started with SIGINT ignored.
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     from skill.tools.render.build import RenderError
 
     out = Path(args.out) if args.out else audio_dir()
