@@ -188,6 +188,15 @@ def told_pregnant(deps: Deps, hi: HandlerInput) -> Response:
     return reply(hi, speech.extend(more), more)
 
 
+def start_or_follow_up(deps: Deps, hi: HandlerInput, speech: Speech) -> Response:
+    """After a change in what she has said about pregnancy: the routine waiting on it starts, else what to say next."""
+    started = begin_waiting_routine(deps, hi, speech)
+    if started is not None:
+        return started
+    more = deps.say("followup_in_routine" if ongoing(profile(hi)) else "pregnancy_followup")
+    return reply(hi, speech.extend(more), more)
+
+
 class PregnancyClearedHandler(IntentHandler):
     """'My midwife says acupressure is fine': routines, still without the avoided points, seated or side-lying."""
 
@@ -198,12 +207,7 @@ class PregnancyClearedHandler(IntentHandler):
             pregnancy_in(self.deps, handler_input) is Concern.PREGNANCY_CLEARED
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        speech = note_cleared(self.deps, handler_input)
-        started = begin_waiting_routine(self.deps, handler_input, speech)
-        if started is not None:
-            return started
-        more = self.say("followup_in_routine" if ongoing(profile(handler_input)) else "pregnancy_followup")
-        return reply(handler_input, speech.extend(more), more)
+        return start_or_follow_up(self.deps, handler_input, note_cleared(self.deps, handler_input))
 
 
 class NotPregnantHandler(IntentHandler):
@@ -217,12 +221,7 @@ class NotPregnantHandler(IntentHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         note_not_pregnant(handler_input)
-        speech = self.say("pregnancy_cleared")
-        started = begin_waiting_routine(self.deps, handler_input, speech)
-        if started is not None:
-            return started
-        more = self.say("followup_in_routine" if ongoing(profile(handler_input)) else "pregnancy_followup")
-        return reply(handler_input, speech.extend(more), more)
+        return start_or_follow_up(self.deps, handler_input, self.say("pregnancy_cleared"))
 
 
 def ease_off(deps: Deps, hi: HandlerInput) -> Response:
@@ -252,6 +251,6 @@ class FreeTextHandler(IntentHandler):
     intents = (Intent.RED_FLAG,)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        if ongoing(profile(handler_input)) and any(self.deps.detector.pain(t) for t in said_texts(handler_input)):
+        if ongoing(profile(handler_input)) and any(map(self.deps.detector.pain, said(self.deps, handler_input).texts)):
             return ease_off(self.deps, handler_input)
         return advise_and_offer(self.deps, handler_input, self.content.safety.unsure_reply, unsure=True)
