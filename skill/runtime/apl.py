@@ -21,9 +21,10 @@ the step index lets a handler ignore a tap on a screen that is already out of da
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from skill.runtime.records import record
 
 # The pictures module (its content models) and the SDK's APL models are imported when a screen is first
 # drawn, not at cold start: most devices have no screen, and every request checks first whether it has one.
@@ -72,7 +73,7 @@ BUTTONS: dict[Screen, tuple[TouchAction, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Touch:
     """A touch on one of our screens, read back from a UserEvent's arguments."""
 

@@ -12,18 +12,18 @@ is asked for every request, in its place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_runtime.dispatch_components.request_components import GenericRequestHandlerChain, GenericRequestMapper
 
 from skill.runtime.flows.turn import request_type
+from skill.runtime.records import record
 
 INTENT_REQUEST = "IntentRequest"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scope:
     """The requests a handler may accept; None means any (request type, or intent name of an IntentRequest)."""
 
@@ -69,7 +69,7 @@ Chain = GenericRequestHandlerChain
 Chains = tuple[Chain, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Index:
     """The registration list filtered once per request type and intent name, order kept."""
 

@@ -8,11 +8,12 @@ Every move returns a new state; handlers persist it and turn a `StepPlan` into s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from typing import Any
 
 from skill.runtime.content.models import HOLD_DEFAULT_S, Position, Routine, RoutineKind, Step, snap_hold
+from skill.runtime.records import record
 
 
 class Status(StrEnum):
@@ -42,7 +43,7 @@ class Move(StrEnum):
     RESUME = "resume"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Preferences:
     """What a user chose: hold time (snapped to rendered choices) and body position."""
 
@@ -70,7 +71,7 @@ class Preferences:
         return Preferences(hold_s=hold, position=position)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RoutineState:
     """Progress through one routine: the planned steps, where we are, and how it is delivered."""
 
@@ -146,7 +147,7 @@ class RoutineState:
         return state
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StepPlan:
     """What one step asks of the user, resolved against preferences."""
 

@@ -11,10 +11,12 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from skill.runtime.records import record
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -60,7 +62,7 @@ def prompt_key_for(text: str) -> str:
     return prompt_key(text_hash(text))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Segment:
     """One span of a timed file: speech, hold, pause or cue."""
 
@@ -70,7 +72,7 @@ class Segment:
     text: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chapter:
     """One step's span within a downloadable routine."""
 
@@ -80,7 +82,7 @@ class Chapter:
     end_ms: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One rendered file."""
 
@@ -156,7 +158,7 @@ class Entries(Mapping[str, Entry]):
         return key in self._files
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ManifestData:
     """What manifest.json says, as the runtime reads it."""
 

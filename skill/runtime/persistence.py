@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
 from skill.runtime.engine import Preferences, RoutineState
+from skill.runtime.records import record
 
 if TYPE_CHECKING:
     from ask_sdk_model.request_envelope import RequestEnvelope
@@ -89,7 +90,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
+@record
 class Profile:
     """Everything remembered about one user between sessions."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from functools import cache
 from itertools import pairwise
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from skill.runtime.content.models import Rule, Strict
+from skill.runtime.records import record
 
 # The repository's content/ sits beside the package; the Lambda bundle copies it there too.
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -81,7 +82,7 @@ class Anchor(StrEnum):
 # constraints are `Rule`s in the annotations, applied when the tools validate pictures.yaml (`load`).
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Label(Strict):
     """A short printed name for a landmark, placed by hand."""
 
@@ -93,14 +94,14 @@ class Label(Strict):
                       Rule(description="a thin line from label to landmark")] = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class _Shape(Strict):
     id: str | None = None
     style: ShapeStyle
     label: Label | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class LineShape(_Shape):
     """A polyline, or a smooth curve through its points; closed makes an outline."""
 
@@ -117,7 +118,7 @@ class LineShape(_Shape):
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class EllipseShape(_Shape):
     """An ellipse (a circle when ry is left out) centred on `at`."""
 
@@ -127,7 +128,7 @@ class EllipseShape(_Shape):
     ry: Annotated[float, Rule(gt=0)] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class CapsuleShape(_Shape):
     """A rounded bar from `start` to `end`: a finger, a thumb, a limb."""
 
@@ -137,7 +138,7 @@ class CapsuleShape(_Shape):
     width: Annotated[float, Rule(gt=0)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class LevelShape(_Shape):
     """A horizontal dashed guide at height y, from x[0] to x[1]."""
 
@@ -158,7 +159,7 @@ def _unique_ids(shapes: list[LineShape | EllipseShape | CapsuleShape | LevelShap
     return shapes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class View(Strict):
     """One drawing of a body part, in its own coordinates (origin top left, y down)."""
 
@@ -185,7 +186,7 @@ class View(Strict):
         return -margin <= xy[0] <= self.size[0] + margin and -margin <= xy[1] <= self.size[1] + margin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Measure(Strict):
     """Finger widths laid from `start` (e.g. the spine) to the point, with a label."""
 
@@ -195,7 +196,7 @@ class Measure(Strict):
     label: Annotated[str, Rule(min_length=1, max_length=40)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PointPicture(Strict):
     """Where one point is drawn: its detail view, its spots there, and on the whole body."""
 
@@ -207,7 +208,7 @@ class PointPicture(Strict):
     alt: Annotated[str, Rule(min_length=20, description="spoken-style description of the picture")]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class ScreenText(Strict):
     """Words printed on screens (touch buttons); spoken words live in the other files."""
 
@@ -253,7 +254,7 @@ def _points_fit(points: dict[str, PointPicture], info: Any) -> dict[str, PointPi
     return points
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PicturesFile(Strict):
     """content/pictures.yaml."""
 
@@ -322,7 +323,7 @@ def missing_pictures(point_ids: Iterable[str], pics: PicturesFile | None = None)
 # --- the neutral drawing --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PathItem:
     """A path in SVG path syntax (M, L, C, Z only, so every renderer reads it)."""
 
@@ -330,7 +331,7 @@ class PathItem:
     role: Role
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TextItem:
     """A label; y is the text baseline."""
 
@@ -345,7 +346,7 @@ class TextItem:
 Item = PathItem | TextItem
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Drawing:
     """A picture ready to paint: size, accessible title and description, items in order."""
 
@@ -557,7 +558,7 @@ def body_drawing(point_id: str, name: str | None = None, *, pics: PicturesFile |
 # --- paint ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Paint:
     """Fill and stroke for one role; None means none."""
 
@@ -569,7 +570,7 @@ class Paint:
     bold: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Palette:
     """Paint for every role; background None leaves the canvas transparent."""
 

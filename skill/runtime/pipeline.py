@@ -15,7 +15,6 @@ import logging
 import os
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -41,6 +40,7 @@ from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey, prompts_for
 from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
 from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
+from skill.runtime.records import record
 from skill.runtime.speech import MAX_RESPONSE_BYTES, MAX_SPEECH_CHARS, Prompts, Speech
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ LOG_LEVEL_ENV = "ACUPRESSURE_LOG_LEVEL"
 Admit = Callable[[dict[str, Any]], None]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """Settings read from the environment (see the README)."""
 
@@ -78,7 +78,7 @@ def configure_logging(level: str) -> None:
     logging.getLogger().setLevel(level)
 
 
-@dataclass
+@record
 class App:
     """The built skill with its shared dependencies and settings."""
 

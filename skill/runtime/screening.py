@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 
 from skill.runtime.content.models import FlagPatterns, RedFlag, Safety, SafetyLexicon
+from skill.runtime.records import record
 from skill.runtime.templates import Grammar
 from skill.runtime.text import expand_contractions, number_word_pattern
 from skill.runtime.text import normalize as text_normalize
@@ -57,7 +57,7 @@ def most_urgent(flags: Iterable[RedFlag]) -> RedFlag | None:
     return best
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _FlagRule:
     """A red flag's compiled patterns."""
 
@@ -77,7 +77,7 @@ class _FlagRule:
         return bool(self.match.search(text))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Detector:
     """Red flags, pregnancy statements and pain, from the safety content and its lexicon."""
 

@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import quote
+
+from skill.runtime.records import record
 
 # Alexa limits (DESIGN.md): output speech characters, <audio> clips and their total length, <break>.
 MAX_SPEECH_CHARS = 8000
@@ -43,7 +45,7 @@ EMERGENCY_NUMBER = "emergency_number"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Speaking:
     """The locale a reply is being spoken in, and its words for {placeholders} ({emergency_number}...)."""
 
@@ -80,7 +82,7 @@ def digits_of_emergency_number(ssml_text: str) -> str:
                   f'<say-as interpret-as="digits">{number}</say-as>', ssml_text)
 
 
-@dataclass
+@record
 class Prompts:
     """The skill's own wording (Content.prompts: content/responses/<locale>.yaml, and the slot lists'
     words as `slot_<list>_<id>`); a list value is a set of variants.
@@ -190,7 +192,7 @@ def audio_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + quote(path.lstrip("/"))
 
 
-@dataclass
+@record
 class Speech:
     """Builds one SSML reply within Alexa's limits; text is escaped as it is added."""
 

@@ -10,7 +10,7 @@ when that came first and nothing is queued. Production audio URLs must be HTTPS
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ask_sdk_model import Directive
 from ask_sdk_model.interfaces.audioplayer import (
@@ -28,6 +28,7 @@ from ask_sdk_model.interfaces.display import Image, ImageInstance
 from skill.runtime.content.models import Routine
 from skill.runtime.engine import RoutineState, plan_step
 from skill.runtime.manifest import Entry, Manifest
+from skill.runtime.records import record
 from skill.runtime.speech import audio_url
 
 TOKEN_PREFIX = "acu1"
@@ -46,7 +47,7 @@ BACKGROUND_PATH = "art/background-1280x800.png"
 BACKGROUND_PX = (1280, 800)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Token:
     """What one stream is: content version, routine, position in the planned steps, step and hold."""
 
@@ -130,7 +131,7 @@ def playable(manifest: Manifest, base_url: str | None, routine: Routine, state: 
     return all(step_entry(manifest, routine, state, i) is not None for i in range(state.total))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Notices:
     """The rendered clips that name a point left out of a routine (avoided in pregnancy), by point id.
 

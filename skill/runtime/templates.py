@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import product
 from math import prod
+
+from skill.runtime.records import record
 
 # A phrase for Alexa may not hold these; they are for the detector's patterns only.
 WILDCARD = "*"
@@ -41,14 +43,14 @@ class TemplateError(ValueError):
         self.rule = rule  # the shared rule at fault, if it is one
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Text:
     """Literal words (spaces included)."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Group:
     """(a|b) or, when optional, [a|b]."""
 
@@ -56,14 +58,14 @@ class Group:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ref:
     """<rule>: a shared expansion rule or word list."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Slot:
     """{slot}: kept in the sample for Alexa to fill."""
 
@@ -152,7 +154,7 @@ def refs(seq: Seq) -> set[str]:
     return {n.name for n in _walk(seq) if isinstance(n, Ref)}
 
 
-@dataclass
+@record
 class Grammar:
     """Shared rules (name -> alternatives) that templates refer to as <name>; checked when built."""
 

@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import os
 import string
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -52,6 +52,7 @@ from skill.runtime.content.models import (
     TipsFile,
     ValueSource,
 )
+from skill.runtime.records import record
 from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ _MESSAGES = {"unexpected_keyword_argument": "Extra inputs are not permitted",
              "missing_keyword_argument": "Field required", "missing_argument": "Field required"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One thing wrong with a content file."""
 
@@ -113,7 +114,7 @@ class ContentError(Exception):
         super().__init__("invalid content:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Content:
     """Everything the skill can say, validated and indexed."""
 
@@ -190,7 +191,7 @@ def _field_name(path: Path_) -> str:
     return out or "(top level)"
 
 
-@dataclass
+@record
 class ParsedFile:
     name: str
     data: Any

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from skill.runtime.records import record
 from skill.runtime.text import normalize as text_normalize
 from skill.runtime.text import words_to_numbers
 
@@ -64,7 +65,7 @@ def normalize(text: str, meridians: Iterable[Meridian] = ()) -> str:
     return " ".join(out)
 
 
-@dataclass
+@record
 class Resolver:
     """Maps normalized names to ids; exact, then word-subset, then close spelling."""
 
@@ -110,7 +111,7 @@ class Resolver:
         return None
 
 
-@dataclass
+@record
 class AliasIndex:
     """Resolvers for points, routines, complaints and regions."""
 

@@ -1,6 +1,7 @@
 """Typed models of everything in `content/*.yaml`.
 
-Plain frozen dataclasses: the running skill builds them (from the compact form the bundle carries, see
+Plain frozen dataclasses (made by skill.runtime.records.record, without dataclass's per-class code
+generation): the running skill builds them (from the compact form the bundle carries, see
 skill.runtime.content.compact) without importing pydantic. Their constraints are written as `Rule`s in
 the field annotations, which pydantic applies when the tools validate the YAML (loader.validate_file
 through pydantic's TypeAdapter): `acupressure check`, the render, the model builder, the bundle build.
@@ -9,11 +10,12 @@ through pydantic's TypeAdapter): `acupressure check`, the render, the model buil
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
+from skill.runtime.records import record
 from skill.runtime.templates import TemplateError, parse
 
 # Hold time bounds (seconds) a user may choose; one minute is the default (sources).
@@ -144,7 +146,7 @@ class RoutineKind(StrEnum):
     SCRIPT = "script"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Caution(Strict):
     """A caution spoken before coaching a point."""
 
@@ -153,7 +155,7 @@ class Caution(Strict):
     sources: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Press(Strict):
     """How to press a point."""
 
@@ -165,7 +167,7 @@ class Press(Strict):
     steps: Annotated[list[str], Rule(min_length=1, description="spoken instructions, one per sentence")]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Point(Strict):
     """One acupressure point, keyed by its WHO code."""
 
@@ -191,7 +193,7 @@ class Point(Strict):
         return next((c for c in self.cautions if c.kind is CautionKind.PREGNANCY), None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Technique(Strict):
     """A way of applying pressure or massage."""
 
@@ -212,7 +214,7 @@ def _not_both(v: int | None, info: Any) -> int | None:
     return v
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Step(Strict):
     """One step of a routine: say the lines, then hold or pause."""
 
@@ -228,7 +230,7 @@ class Step(Strict):
     release: Annotated[list[str], Rule(description="spoken lines after the hold")] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Routine(Strict):
     """An ordered, timed routine (acupressure) or guided script (mindfulness)."""
 
@@ -270,7 +272,7 @@ class Tier(StrEnum):
         return {Tier.EMERGENCY: 2, Tier.SAME_DAY: 1, Tier.SEE_SOON: 0}[self]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class RedFlag(Strict):
     """A symptom that means medical care, not self-care."""
 
@@ -303,7 +305,7 @@ def _parses(template: str) -> str:
 Template = Annotated[str, Rule(min_length=1), Rule(after=_parses)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class FlagPatterns(Strict):
     """How the screening spots one red flag in words nobody wrote down."""
 
@@ -312,7 +314,7 @@ class FlagPatterns(Strict):
     unless: Annotated[list[Template], Rule(description="present: not this flag")] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SafetyLexicon(Strict):
     """Word lists and patterns the safety screening listens for (`content/safety_lexicon.yaml`)."""
 
@@ -330,14 +332,14 @@ class SafetyLexicon(Strict):
         field(default_factory=list))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SafetyLexiconFile(Strict):
     """`content/safety_lexicon.yaml`."""
 
     lexicon: SafetyLexicon
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Safety(Strict):
     """Disclaimer, pregnancy, red flags and when to see a practitioner."""
 
@@ -369,7 +371,7 @@ class TipCategory(StrEnum):
     TIMING = "timing"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Tip(Strict):
     """A short spoken tip."""
 
@@ -379,7 +381,7 @@ class Tip(Strict):
     sources: Annotated[list[str], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Meridian(Strict):
     """A channel code and the words people use for it ('bladder', 'B')."""
 
@@ -387,7 +389,7 @@ class Meridian(Strict):
     names: Annotated[list[str], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class ComplaintTopic(Strict):
     """A complaint and the words people use for it ("sciatica", "pain down my leg")."""
 
@@ -396,7 +398,7 @@ class ComplaintTopic(Strict):
     aliases: Annotated[list[str], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class RegionTopic(Strict):
     """A body region and the words people use for it."""
 
@@ -405,7 +407,7 @@ class RegionTopic(Strict):
     aliases: Annotated[list[str], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PointsFile(Strict):
     """`content/points.yaml`."""
 
@@ -415,28 +417,28 @@ class PointsFile(Strict):
     points: Annotated[list[Point], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class TechniquesFile(Strict):
     """`content/techniques.yaml`."""
 
     techniques: Annotated[list[Technique], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class RoutinesFile(Strict):
     """`content/routines.yaml` and `content/scripts.yaml`."""
 
     routines: Annotated[list[Routine], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SafetyFile(Strict):
     """`content/safety.yaml`."""
 
     safety: Safety
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class TipsFile(Strict):
     """`content/tips.yaml`."""
 
@@ -454,7 +456,7 @@ def _one_breath(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Answer(Strict):
     """A short spoken answer to a technique question (how hard, how long, at a desk...)."""
 
@@ -463,7 +465,7 @@ class Answer(Strict):
     notes: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class AnswersFile(Strict):
     """`content/answers.yaml`: answers by topic id (the ids of the `topic` slot list)."""
 
@@ -478,14 +480,14 @@ ResponseKey = Annotated[str, Rule(pattern=KEY)]
 Words = Annotated[str, Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class LocaleFile(Strict):
     """A file for one locale; its `language` must match the file's name."""
 
     language: Annotated[str, Rule(pattern=LOCALE)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class LocaleFacts(Strict):
     """What a locale fills into replies: its emergency number and its words for care."""
 
@@ -504,14 +506,14 @@ class LocaleFacts(Strict):
 LOCALE_PLACEHOLDERS = ("emergency_number", "emergency_department", "urgent_care", "doctor")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class LocalesFile(Strict):
     """`content/locales.yaml`: per locale, the facts replies fill in ({emergency_number} ...)."""
 
     locales: Annotated[dict[Annotated[str, Rule(pattern=r"^[a-z]{2}-[A-Z]{2}$")], LocaleFacts], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class ResponsesFile(LocaleFile):
     """`content/responses/<locale>.yaml`: the skill's own conversational wording, by key. Another
     locale's file is an overlay on the default locale's: only the keys whose wording differs."""
@@ -519,7 +521,7 @@ class ResponsesFile(LocaleFile):
     responses: Annotated[dict[ResponseKey, Words | Annotated[list[Words], Rule(min_length=1)]], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SlotListsFile(LocaleFile):
     """`content/slots/<locale>.yaml`: slot values not taken from other content, with their words.
     Another locale's file is an overlay: more words for the default locale's values."""
@@ -531,7 +533,7 @@ class SlotListsFile(LocaleFile):
     synonyms: dict[ResponseKey, dict[str, Annotated[list[Words], Rule(min_length=1)]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class StoreListing(Strict):
     """The skill store's text for one locale (skill.json publishingInformation)."""
 
@@ -542,7 +544,7 @@ class StoreListing(Strict):
     keywords: list[Words] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class StoreFile(LocaleFile):
     """`content/store/<locale>.yaml`."""
 
@@ -562,7 +564,7 @@ class ValueSource(StrEnum):
 LIST_PREFIX = "lists."
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SlotTypeSpec(Strict):
     """A slot type of the interaction model."""
 
@@ -579,7 +581,7 @@ class SlotTypeSpec(Strict):
 NAME = r"^(AMAZON\.)?[A-Za-z][A-Za-z0-9_]*$"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class IntentSpec(Strict):
     """An intent: what it is for and its slots (slot name -> slot type)."""
 
@@ -592,7 +594,7 @@ class IntentSpec(Strict):
         return name.startswith("AMAZON.")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class IntentsFile(Strict):
     """`content/intents.yaml`: the intents registry."""
 
@@ -600,21 +602,21 @@ class IntentsFile(Strict):
     intents: Annotated[dict[Annotated[str, Rule(pattern=NAME)], IntentSpec], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class IntentSentences(Strict):
     """One intent's sentence templates in one locale."""
 
     sentences: Annotated[list[Template], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class SentencesFile(LocaleFile):
     """`content/sentences/<locale>/<topic>.yaml`: sentence templates by intent."""
 
     intents: Annotated[dict[str, IntentSentences], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class CommonSentencesFile(LocaleFile):
     """`content/sentences/<locale>/_common.yaml`: expansion rules the templates share as <name>."""
 
@@ -631,7 +633,7 @@ class PolicyKind(StrEnum):
     TERMS = "terms"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PolicySection(Strict):
     """A heading and its paragraphs."""
 
@@ -639,7 +641,7 @@ class PolicySection(Strict):
     paragraphs: Annotated[list[Words], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Policy(Strict):
     """One document: title, the date it last changed, sections."""
 
@@ -648,7 +650,7 @@ class Policy(Strict):
     sections: Annotated[list[PolicySection], Rule(min_length=1)]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class Certification(Strict):
     """skill.json's privacy and compliance answers, and the testing instructions for Amazon's reviewers."""
 
@@ -669,7 +671,7 @@ def _every_kind(value: dict[PolicyKind, Policy]) -> dict[PolicyKind, Policy]:
     return value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, slots=True, kw_only=True)
 class PoliciesFile(Strict):
     """`content/policies.yaml`."""
 

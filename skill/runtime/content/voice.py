@@ -20,7 +20,6 @@ and field, as the content loader's do.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from skill.runtime.content.loader import (
@@ -44,6 +43,7 @@ from skill.runtime.content.models import (
     StoreListing,
     ValueSource,
 )
+from skill.runtime.records import record
 from skill.runtime.templates import Grammar, TemplateError, has_pattern_marks, parse
 
 INTENTS_FILE = "intents.yaml"
@@ -62,7 +62,7 @@ MAX_EXPANSION = 1_000
 SAMPLE_WORDS = re.compile(r"^(?:[a-z']+|\{[A-Za-z][A-Za-z0-9_]*\})(?: (?:[a-z']+|\{[A-Za-z][A-Za-z0-9_]*\}))*$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Voice:
     """The registry, and per locale each intent's sample utterances (registry order) and store text."""
 
@@ -78,7 +78,7 @@ class Voice:
         return sorted(self.samples, key=lambda loc: (loc != DEFAULT_LOCALE, loc))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Where:
     """Where a sample came from, to report a conflict at both ends."""
 
@@ -108,7 +108,7 @@ def _check_registry(reg: IntentsFile, where: ParsedFile, content: Content, probl
                                               f"no list {list_name!r} in content/slots/{locale}.yaml"))
 
 
-@dataclass
+@record
 class _Layer:
     """One locale folder's sentences: its expansion rules (and where each is) and templates by intent."""
 

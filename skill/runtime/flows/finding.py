@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +18,7 @@ from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import Caution, Point
 from skill.runtime.flows.turn import Deps, SessionKey, has_session, ongoing, profile, reply, session_get
+from skill.runtime.records import record
 from skill.runtime.speech import Speech
 
 # Most words one walk page may carry (the prompt after it keeps the reply within 40 words).
@@ -45,7 +45,7 @@ class Walk(StrEnum):
     START_OVER = "start_over"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """The point being found and the page reached (OFFERED: the walk is offered, not begun)."""
 

@@ -7,7 +7,7 @@ follows the player, a pause saves the offset, and resuming rewinds a little.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils.request_util import get_supported_interfaces
@@ -22,6 +22,7 @@ from skill.runtime.flows.stepping import continue_routine, routine_of
 from skill.runtime.flows.turn import SPEAKABLE, Deps, ongoing, profile, request_type, set_profile
 from skill.runtime.manifest import Entry
 from skill.runtime.persistence import Profile
+from skill.runtime.records import record
 from skill.runtime.speech import Speech
 from skill.runtime.streams import (
     Notices,
@@ -39,7 +40,7 @@ from skill.runtime.streams import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnderWay:
     """A routine under way that the content still knows, with the profile it belongs to."""
 
@@ -48,7 +49,7 @@ class UnderWay:
     routine: Routine
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Playable:
     """One stream to play: a routine step's file, or a notice clip naming a left-out point."""
 

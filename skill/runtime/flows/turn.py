@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -16,6 +15,7 @@ from skill.runtime.content.loader import DEFAULT_LOCALE
 from skill.runtime.engine import RoutineState
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile
+from skill.runtime.records import record
 from skill.runtime.screening import Detector
 from skill.runtime.speech import Prompts, Speech
 
@@ -53,7 +53,7 @@ def prompts_for(content: Content, rng: random.Random | None = None) -> Prompts:
     )
 
 
-@dataclass
+@record
 class Deps:
     """Loaded once at cold start and shared by every handler and flow."""
 

@@ -6,7 +6,6 @@ The request's plumbing (dependencies, session, profile, reply) lives in the flow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
@@ -16,6 +15,7 @@ from ask_sdk_model.slu.entityresolution.status_code import StatusCode
 from skill.runtime.content import Content
 from skill.runtime.dispatch import ANY, Scope
 from skill.runtime.flows.turn import Deps, SessionKey, request_type
+from skill.runtime.records import record
 from skill.runtime.speech import Prompts, Speech
 
 # Deps and SessionKey are re-exported for the pipeline, which builds the former and seeds the latter.
@@ -23,7 +23,7 @@ __all__ = ["Deps", "Handler", "IntentHandler", "RequestTypeHandler", "SessionKey
            "slot"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SlotValue:
     """What the user said for a slot, and the ids entity resolution matched."""
 

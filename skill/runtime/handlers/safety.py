@@ -7,7 +7,6 @@ coached past. What pregnancy changes lives in the flows' pregnancy gate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -21,6 +20,7 @@ from skill.runtime.flows.stepping import keep_place
 from skill.runtime.flows.turn import Deps, Pending, SessionKey, ongoing, profile, reply, request_type, session_set
 from skill.runtime.handlers.base import IntentHandler, intent_name, slot
 from skill.runtime.handlers.intents import Intent, Slot
+from skill.runtime.records import record
 from skill.runtime.screening import Concern, most_urgent
 from skill.runtime.speech import Speech
 
@@ -38,7 +38,7 @@ def said_texts(hi: HandlerInput) -> list[str]:
 SAID_ATTR = "said"
 
 
-@dataclass
+@record
 class Said:
     """What the user's words in one request say about safety, each worked out once and shared by the
     safety handlers (each detector call normalises the words: done per request, not per handler)."""
