@@ -29,8 +29,10 @@ CONTRACTIONS: tuple[tuple[str, str], ...] = (
     ("haven't", "have not"), ("there's", "there is"), ("i'd", "i would"), ("i'll", "i will"),
     ("baby's", "baby has"),
 )
-_CONTRACTION_RX = tuple((re.compile(rf"(?<![a-z']){re.escape(short)}(?![a-z'])"), full)
-                        for short, full in CONTRACTIONS)
+_SPELLED_OUT = dict(CONTRACTIONS)
+# One pass over the words (no spelled-out form contains another contraction); longest first.
+_CONTRACTION_RX = re.compile(
+    "(?<![a-z'])(?:" + "|".join(re.escape(s) for s in sorted(_SPELLED_OUT, key=len, reverse=True)) + ")(?![a-z'])")
 
 # Anything but letters, digits and apostrophes separates words; so does a dot, unless between digits.
 _SEPARATORS = re.compile(r"[^\w'.]|_|(?<!\d)\.|\.(?!\d)")
@@ -54,9 +56,7 @@ def normalize(text: str, *, split_digits: bool = False) -> str:
 
 def expand_contractions(words: str) -> str:
     """Contractions spelled out ("i can't" -> "i cannot") in normalised words."""
-    for rx, full in _CONTRACTION_RX:
-        words = rx.sub(full, words)
-    return words
+    return _CONTRACTION_RX.sub(lambda m: _SPELLED_OUT[m.group()], words)
 
 
 def number_words(n: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import field
@@ -103,6 +102,8 @@ class Resolver:
                 return winners.pop()
         # Misspellings and mis-hearings ("shen shoo"); a point code must match exactly.
         if not re.search(r"\d", key):
+            import difflib  # only for a name nothing matched: not paid at a cold start
+
             close = difflib.get_close_matches(key, [k for k in self.keys if not re.search(r"\d", k)],
                                               n=2, cutoff=0.82)
             ids = {self.keys[c] for c in close}
