@@ -5,7 +5,6 @@ Runtime-safe: no pydub, no TTS. The renderer (skill.tools.render) writes this fo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -16,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from skill.runtime.digest import hexdigest
 from skill.runtime.records import record
 
 MANIFEST_NAME = "manifest.json"
@@ -49,7 +49,7 @@ def routine_key(routine_id: str) -> str:
 
 def text_hash(text: str) -> str:
     """Hash of one spoken line (whitespace-trimmed), as used in prompt keys."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+    return hexdigest(text.strip(), 16)
 
 
 def prompt_key(text_hash: str) -> str:

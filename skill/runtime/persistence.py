@@ -7,7 +7,6 @@ Users are keyed by a SHA-256 hash of the Alexa userId; only progress and prefere
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
+from skill.runtime.digest import hexdigest
 from skill.runtime.engine import Preferences, RoutineState
 from skill.runtime.records import record
 
@@ -61,7 +61,7 @@ def hashed_user_key(envelope: RequestEnvelope) -> str:
     uid = user_id(envelope)
     if not uid:
         raise PersistenceException("request has no userId")
-    return hashlib.sha256(uid.encode("utf-8")).hexdigest()
+    return hexdigest(uid)
 
 
 def describe(exc: BaseException) -> str:

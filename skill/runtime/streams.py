@@ -11,18 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ask_sdk_model import Directive
-from ask_sdk_model.interfaces.audioplayer import (
-    AudioItem,
-    AudioItemMetadata,
-    ClearBehavior,
-    ClearQueueDirective,
-    PlayBehavior,
-    PlayDirective,
-    StopDirective,
-    Stream,
-)
 from ask_sdk_model.interfaces.display import Image, ImageInstance
 
 from skill.runtime.content.models import Routine
@@ -30,6 +21,11 @@ from skill.runtime.engine import RoutineState, plan_step
 from skill.runtime.manifest import Entry, Manifest
 from skill.runtime.records import record
 from skill.runtime.speech import audio_url
+
+if TYPE_CHECKING:
+    # Imported where a directive is built: the package loads some thirty modules, which a cold start
+    # whose first request plays nothing (a launch, a question) need not pay.
+    from ask_sdk_model.interfaces.audioplayer import AudioItemMetadata, PlayDirective
 
 TOKEN_PREFIX = "acu1"
 TOKEN_SEP = "|"
@@ -211,6 +207,8 @@ def picture(base_url: str, path: str, size: tuple[int, int], description: str | 
 
 def metadata_for(title: str | None, subtitle: str | None, art_base: str | None) -> AudioItemMetadata | None:
     """What a device shows while a stream plays: titles, and the art and background when they are published."""
+    from ask_sdk_model.interfaces.audioplayer import AudioItemMetadata
+
     if not art_base:
         return AudioItemMetadata(title=title, subtitle=subtitle) if title else None
     return AudioItemMetadata(title=title, subtitle=subtitle,
@@ -223,6 +221,8 @@ def play_directive(*, url: str, token: str, offset_ms: int = 0, title: str | Non
                    art_base: str | None = None) -> PlayDirective:
     """Play now (REPLACE_ALL), or queue behind the stream `after` (ENQUEUE with expectedPreviousToken);
     with `art_base` (the audio base URL) the metadata carries the published art and background."""
+    from ask_sdk_model.interfaces.audioplayer import AudioItem, PlayBehavior, PlayDirective, Stream
+
     stream = Stream(token=token, url=url, offset_in_milliseconds=offset_ms, expected_previous_token=after)
     return PlayDirective(play_behavior=PlayBehavior.ENQUEUE if after else PlayBehavior.REPLACE_ALL,
                          audio_item=AudioItem(stream=stream, metadata=metadata_for(title, subtitle, art_base)))
@@ -234,4 +234,6 @@ def stream_url(base_url: str, entry: Entry) -> str:
 
 def stop_directives() -> list[Directive]:
     """Stop what is playing and forget anything queued."""
+    from ask_sdk_model.interfaces.audioplayer import ClearBehavior, ClearQueueDirective, StopDirective
+
     return [StopDirective(), ClearQueueDirective(clear_behavior=ClearBehavior.CLEAR_ALL)]

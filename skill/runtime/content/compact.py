@@ -19,7 +19,6 @@ content directory the skill is configured with, like the code beside it; never f
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import os
 import pickle
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from skill.runtime.content import lookup, models
 from skill.runtime.content.loader import Content, content_version
+from skill.runtime.digest import hexdigest
 
 if TYPE_CHECKING:
     from skill.runtime.pictures import PicturesFile
@@ -54,14 +54,14 @@ def shape() -> str:
     look-up, and Content itself, with their fields in order (a changed model changes it)."""
     parts = _classes(models, lookup)
     parts.append(f"Content({','.join(f.name for f in dataclasses.fields(Content))})")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return hexdigest("\n".join(parts), 16)
 
 
 def pictures_shape() -> str:
     """A fingerprint of the classes compact pictures hold: every dataclass of skill.runtime.pictures."""
     from skill.runtime import pictures
 
-    return hashlib.sha256("\n".join(_classes(pictures)).encode()).hexdigest()[:16]
+    return hexdigest("\n".join(_classes(pictures)), 16)
 
 
 def pictures_version(directory: Path) -> str:
@@ -69,7 +69,7 @@ def pictures_version(directory: Path) -> str:
     from skill.runtime import pictures
 
     path = directory / pictures.PICTURES_FILE
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+    return hexdigest(path.read_bytes(), 12) if path.is_file() else ""
 
 
 def _store(payload: dict[str, Any], path: Path) -> Path:

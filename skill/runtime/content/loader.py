@@ -14,7 +14,6 @@ tools, and by the skill when no matching compact form is there (skill.runtime.co
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import string
 from dataclasses import field
@@ -52,6 +51,7 @@ from skill.runtime.content.models import (
     TipsFile,
     ValueSource,
 )
+from skill.runtime.digest import sha256
 from skill.runtime.records import record
 from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
@@ -600,13 +600,13 @@ def runtime_files(directory: Path) -> list[str]:
 
 def content_version(directory: Path) -> str:
     """Short hash of all content files: changes whenever any wording changes."""
-    h = hashlib.sha256()
+    h = sha256()
     for name in sorted(runtime_files(directory)):
         path = directory / name
         h.update(name.encode())
         if path.exists():
             h.update(path.read_bytes())
-    return h.hexdigest()[:12]
+    return str(h.hexdigest())[:12]
 
 
 def content_directory(directory: Path | str | None = None) -> Path:

@@ -8,7 +8,6 @@ other reply (a routine step, help, another point) ends it, so 'next' goes back t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from enum import StrEnum
 from typing import Any
@@ -17,6 +16,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content.models import Caution, Point
+from skill.runtime.digest import hexdigest
 from skill.runtime.flows.turn import Deps, SessionKey, has_session, ongoing, profile, reply, session_get
 from skill.runtime.records import record
 from skill.runtime.speech import Speech
@@ -55,7 +55,7 @@ class Finding:
 
 def fingerprint(ssml: str) -> str:
     """What ties the walk to the reply that said it (the walk is on only while that is the last reply)."""
-    return hashlib.sha256(ssml.encode()).hexdigest()[:16]
+    return hexdigest(ssml, 16)
 
 
 def current(hi: HandlerInput) -> Finding | None:

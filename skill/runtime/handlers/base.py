@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model.slu.entityresolution.status_code import StatusCode
 
 from skill.runtime.content import Content
 from skill.runtime.dispatch import ANY, Scope
@@ -55,7 +54,7 @@ def slot(hi: HandlerInput, name: str) -> SlotValue:
     resolutions = getattr(getattr(s, "resolutions", None), "resolutions_per_authority", None) or []
     for res in resolutions:
         status = getattr(getattr(res, "status", None), "code", None)
-        if status == StatusCode.ER_SUCCESS_MATCH:
+        if getattr(status, "value", status) == "ER_SUCCESS_MATCH":  # StatusCode, not imported for a launch
             for v in res.values or []:
                 vid = getattr(getattr(v, "value", None), "id", None)
                 if vid:

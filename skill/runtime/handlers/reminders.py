@@ -14,7 +14,6 @@ from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model.interfaces.connections.send_request_directive import SendRequestDirective
 from ask_sdk_model.permission_status import PermissionStatus
 from ask_sdk_model.response import Response
 from ask_sdk_model.services.reminder_management.alert_info import AlertInfo
@@ -103,6 +102,8 @@ def permission_card(hi: HandlerInput, deps: Deps) -> Response:
 def ask_permission(deps: Deps, hi: HandlerInput, tod: TimeOfDay) -> Response:
     """Ask for the reminders permission: Alexa asks by voice after our words (Connections.SendRequest),
     and the card in the Alexa app covers a device or simulator that cannot; never a silent reply."""
+    from ask_sdk_model.interfaces.connections.send_request_directive import SendRequestDirective
+
     rb = hi.response_builder
     rb.add_directive(SendRequestDirective(
         name=ASK_FOR,
