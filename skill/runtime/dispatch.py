@@ -69,32 +69,27 @@ Chain = GenericRequestHandlerChain
 Chains = tuple[Chain, ...]
 
 
-@record(frozen=True)
 class _Index:
-    """The registration list filtered once per request type and intent name, order kept."""
+    """The registration list filtered per request type and intent name, order kept; each filter is
+    made at the first request that needs it (a cold start makes one, not one per intent)."""
 
-    by_type: dict[str, Chains]
-    by_intent: dict[str, Chains]
-    other_type: Chains  # a request type no scope names (or none at all)
-    other_intent: Chains  # an intent name no scope names (or none at all)
-
-    @staticmethod
-    def build(chains: Sequence[Chain]) -> _Index:
-        scoped = [(chain, scope_of(chain.request_handler)) for chain in chains]
-
-        def admitting(rtype: str | None, intent: str | None) -> Chains:
-            return tuple(chain for chain, scope in scoped if scope.admits(rtype, intent))
-
-        types = {t for _, s in scoped for t in s.request_types or ()} - {INTENT_REQUEST}
-        intents = {i for _, s in scoped for i in s.intents or ()}
-        return _Index(by_type={t: admitting(t, None) for t in types},
-                      by_intent={i: admitting(INTENT_REQUEST, i) for i in intents},
-                      other_type=admitting(None, None), other_intent=admitting(INTENT_REQUEST, None))
+    def __init__(self, chains: Sequence[Chain]):
+        self._scoped = [(chain, scope_of(chain.request_handler)) for chain in chains]
+        self._types = {t for _, s in self._scoped for t in s.request_types or ()} - {INTENT_REQUEST}
+        self._intents = {i for _, s in self._scoped for i in s.intents or ()}
+        # Keyed by the names scopes mention, and None for any other: unknown names cannot grow it.
+        self._filtered: dict[tuple[str | None, str | None], Chains] = {}
 
     def candidates(self, rtype: str | None, intent: str | None) -> Chains:
+        key: tuple[str | None, str | None]
         if rtype == INTENT_REQUEST:
-            return self.by_intent.get(intent, self.other_intent) if intent is not None else self.other_intent
-        return self.by_type.get(rtype, self.other_type) if rtype is not None else self.other_type
+            key = (rtype, intent if intent in self._intents else None)
+        else:
+            key = (rtype if rtype in self._types else None, None)
+        found = self._filtered.get(key)
+        if found is None:
+            found = self._filtered[key] = tuple(chain for chain, scope in self._scoped if scope.admits(*key))
+        return found
 
 
 class IndexedRequestMapper(GenericRequestMapper):
@@ -104,7 +99,7 @@ class IndexedRequestMapper(GenericRequestMapper):
     def __init__(self, request_handler_chains: Sequence[Chain]):
         self._index: _Index | None = None
         super().__init__(list(request_handler_chains))
-        self._index = _Index.build(self.request_handler_chains)
+        self._index = _Index(self.request_handler_chains)
 
     def add_request_handler_chain(self, request_handler_chain: Chain) -> None:
         super().add_request_handler_chain(request_handler_chain)
@@ -113,7 +108,7 @@ class IndexedRequestMapper(GenericRequestMapper):
     def candidates(self, handler_input: HandlerInput) -> Chains:
         """The handlers that may accept this request, in registration order."""
         if self._index is None:
-            self._index = _Index.build(self.request_handler_chains)
+            self._index = _Index(self.request_handler_chains)
         return self._index.candidates(*request_key(handler_input))
 
     def get_request_handler_chain(self, handler_input: Any) -> Chain | None:
