@@ -60,6 +60,7 @@ WORDS_PER_MINUTE = 170  # estimated speech rate of a planned manifest (the guide
 COLD = """
 import json, sys, time
 sys.path[:0] = {path!r}
+{preload}
 event = json.loads({event!r})
 t0, c0 = time.perf_counter(), time.process_time()
 {body}
@@ -71,6 +72,9 @@ print(json.dumps([t1 - t0, t2 - t1, c1 - c0, c2 - c1]))
 """
 OURS_COLD = "import lambda_function\nhandler = lambda_function.lambda_handler"
 HELLO_COLD = "import hello_skill\nhandler = hello_skill.lambda_handler"
+# What a cold start on Lambda has loaded before it imports the handler: the runtime interface client's
+# bootstrap (awslambdaric, the version the tests run; logging, json, traceback, decimal... come with it).
+RUNTIME_PRELOAD = "sys.path.append({ric!r})\nimport awslambdaric.bootstrap"
 OURS_COLD_REPO = """
 import importlib.util
 spec = importlib.util.spec_from_file_location("lambda_function", {handler!r})
@@ -209,21 +213,47 @@ def bench_requests(rounds: int, work: Path, audio: Path, profile: bool) -> dict[
     return result
 
 
+def runtime_client(bundle_dir: Path | None, python: str | None) -> str | None:
+    """A directory holding awslambdaric (the tests' version) for the interpreter the cold starts run:
+    this environment's own when that is the interpreter, else its wheel for the Lambda Python (the
+    bundle's wheel cache); None when it cannot be had (then only the bare cold start is measured)."""
+    from importlib.metadata import version
+
+    from skill.tools import bundle
+
+    try:
+        ric = f"awslambdaric=={version('awslambdaric')}"
+    except Exception:  # not installed here: no runtime to model
+        return None
+    if bundle_dir is None or python is None:
+        import awslambdaric
+
+        return str(Path(awslambdaric.__file__).parents[1])
+    try:
+        return str(bundle.dependencies_dir((ric,), bundle.PYTHON_VERSION, bundle.PLATFORMS["x86_64"],
+                                           ROOT / "build" / ".cache" / "lambda-deps"))
+    except bundle.BundleError as exc:
+        print(f"bench: no {ric} for the Lambda Python ({exc}); cold starts measured bare only", file=sys.stderr)
+        return None
+
+
 def bench_cold(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, python: str | None,
-               warm_up: bool) -> dict[str, list[list[float]]]:
-    """[import, first reply] seconds per fresh process, for the skill and for hello-world."""
+               warm_up: bool, preload: str = "") -> dict[str, list[list[float]]]:
+    """[import, first reply] seconds per fresh process, for the skill and for hello-world; `preload`
+    runs first in both, untimed (RUNTIME_PRELOAD: as inside the Lambda runtime)."""
     env = skill_env(work / "cold.sqlite3", audio)
     event = json.dumps(launch_envelope())
     if bundle_dir is not None and python is not None:
         # As Lambda runs it: the bundle alone on the path (-I: no user site, no PYTHON* variables;
         # -S: no site-packages), hello_skill beside it using the bundle's ask_sdk_core.
         cmd = [python, "-I", "-S", "-W", "ignore", "-c"]
-        ours = COLD.format(path=[str(bundle_dir)], event=event, body=OURS_COLD)
-        hello = COLD.format(path=[str(bundle_dir), str(SCRIPTS)], event=event, body=HELLO_COLD)
+        ours = COLD.format(path=[str(bundle_dir)], event=event, body=OURS_COLD, preload=preload)
+        hello = COLD.format(path=[str(bundle_dir), str(SCRIPTS)], event=event, body=HELLO_COLD, preload=preload)
     else:
         cmd = [sys.executable, "-c"]
-        ours = COLD.format(path=[str(ROOT)], event=event, body=OURS_COLD_REPO.format(handler=str(HANDLER)))
-        hello = COLD.format(path=[str(SCRIPTS)], event=event, body=HELLO_COLD)
+        ours = COLD.format(path=[str(ROOT)], event=event, body=OURS_COLD_REPO.format(handler=str(HANDLER)),
+                           preload=preload)
+        hello = COLD.format(path=[str(SCRIPTS)], event=event, body=HELLO_COLD, preload=preload)
     times: dict[str, list[list[float]]] = {"acupressure": [], "hello-world": []}
 
     def run(name: str, code: str) -> None:
@@ -346,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         req = bench_requests(rounds, work, audio, args.profile)
         t2 = time.perf_counter()
         cold = bench_cold(repeats, work, audio, bundle_dir, python, warm_up=not args.quick)
+        ric = runtime_client(bundle_dir, python)
+        in_runtime = (bench_cold(repeats, work, audio, bundle_dir, python, warm_up=not args.quick,
+                                 preload=RUNTIME_PRELOAD.format(ric=ric)) if ric else None)
         imports = import_profile(max(3, repeats // 3), work, audio, bundle_dir, python) if args.profile else ""
         t3 = time.perf_counter()
         figures = zip_figures(zip_path) if zip_what else None
@@ -387,15 +420,20 @@ def main(argv: list[str] | None = None) -> int:
         idx = [j for j in range(len(ours)) if labels[j % n_mix] == label]
         lo, lh = statistics.median(ours[j] for j in idx), statistics.median(hello[j] for j in idx)
         print(f"  {label:<22} acupressure {ms(lo)}, hello-world {ms(lh)}, ratio {lo / lh:.2f}")
-    imp = {k: statistics.median(t[0] for t in v) for k, v in cold.items()}
-    first = {k: statistics.median(t[0] + t[1] for t in v) for k, v in cold.items()}
-    io_, ih = imp["acupressure"], imp["hello-world"]
-    fo, fh = first["acupressure"], first["hello-world"]
-    print(f"cold import median of {repeats}: acupressure {ms(io_)}, hello-world {ms(ih)}, ratio {io_ / ih:.2f}")
-    print(f"cold start to first reply median of {repeats}: acupressure {ms(fo)}, hello-world {ms(fh)}, "
-          f"ratio {fo / fh:.2f} (goal <= {GOAL_RATIO}: {verdict(fo / fh <= GOAL_RATIO)})")
-    ko_, kh_ = (statistics.median(t[2] + t[3] for t in cold[k]) for k in ("acupressure", "hello-world"))
-    print(f"cold start to first reply CPU median: acupressure {ms(ko_)}, hello-world {ms(kh_)}, ratio {ko_ / kh_:.2f}")
+    for label, runs in (("bare interpreter", cold), ("in the Lambda runtime", in_runtime)):
+        if runs is None:
+            print(f"cold start {label}: not measured (no awslambdaric for the cold starts' Python)")
+            continue
+        imp = {k: statistics.median(t[0] for t in v) for k, v in runs.items()}
+        first = {k: statistics.median(t[0] + t[1] for t in v) for k, v in runs.items()}
+        io_, ih = imp["acupressure"], imp["hello-world"]
+        fo, fh = first["acupressure"], first["hello-world"]
+        ko_, kh_ = (statistics.median(t[2] + t[3] for t in runs[k]) for k in ("acupressure", "hello-world"))
+        print(f"cold start, {label}{' (after awslambdaric.bootstrap, as on Lambda)' if runs is in_runtime else ''}:"
+              f" import median of {repeats}: acupressure {ms(io_)}, hello-world {ms(ih)}, ratio {io_ / ih:.2f}")
+        print(f"  to first reply: acupressure {ms(fo)}, hello-world {ms(fh)}, ratio {fo / fh:.2f} "
+              f"(goal <= {GOAL_RATIO}: {verdict(fo / fh <= GOAL_RATIO)}); CPU: acupressure {ms(ko_)}, "
+              f"hello-world {ms(kh_)}, ratio {ko_ / kh_:.2f}")
     sections = f"bundle {t1 - t0:.0f} s, requests {t2 - t1:.0f} s, cold starts {t3 - t2:.0f} s"
     if figures:
         zipped, unzipped, files = figures

@@ -73,23 +73,21 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names)
 
 
-def _make_init(cls: type, fields: list[dataclasses.Field[Any]]) -> Callable[..., None]:
-    qualname = cls.__qualname__
+def _make_init(fields: list[dataclasses.Field[Any]], post_init: Any) -> Callable[..., None]:
     positional = tuple(f.name for f in fields if f.init and not f.kw_only)
     table: tuple[tuple[str, Any, Any], ...] = tuple((f.name, f.default, f.default_factory) for f in fields if f.init)
     # Fields left out of __init__ still get their default, as dataclass's __init__ sets them.
     fixed: tuple[tuple[str, Any, Any], ...] = tuple((f.name, f.default, f.default_factory) for f in fields
                   if not f.init and (f.default is not _MISSING or f.default_factory is not _MISSING))
-    post_init = getattr(cls, "__post_init__", None)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if args:
             if len(args) > len(positional):
-                raise TypeError(f"{qualname}.__init__() takes {len(positional) + 1} positional arguments "
-                                f"but {len(args) + 1} were given")
+                raise TypeError(f"{type(self).__qualname__}.__init__() takes {len(positional) + 1} positional "
+                                f"arguments but {len(args) + 1} were given")
             for name, value in zip(positional, args, strict=False):
                 if name in kwargs:
-                    raise TypeError(f"{qualname}.__init__() got multiple values for argument '{name}'")
+                    raise TypeError(f"{type(self).__qualname__}.__init__() got multiple values for argument '{name}'")
                 kwargs[name] = value
         for name, default, factory in table:
             value = kwargs.pop(name, _MISSING)
@@ -99,10 +97,11 @@ def _make_init(cls: type, fields: list[dataclasses.Field[Any]]) -> Callable[...,
                 elif factory is not _MISSING:
                     value = factory()
                 else:
-                    raise TypeError(f"{qualname}.__init__() missing 1 required argument: '{name}'")
+                    raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required argument: '{name}'")
             _set(self, name, value)
         if kwargs:
-            raise TypeError(f"{qualname}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+            raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument "
+                            f"'{next(iter(kwargs))}'")
         for name, default, factory in fixed:
             _set(self, name, default if default is not _MISSING else factory())
         if post_init is not None:
@@ -111,8 +110,10 @@ def _make_init(cls: type, fields: list[dataclasses.Field[Any]]) -> Callable[...,
     return __init__
 
 
-def _make_methods(cls: Any, fields: list[dataclasses.Field[Any]], frozen: bool) -> dict[str, Any]:
-    """The methods dataclass would write for this class, as closures over its field table."""
+def _make_methods(owner: list[Any], fields: list[dataclasses.Field[Any]], frozen: bool,
+                  post_init: Any) -> dict[str, Any]:
+    """The methods dataclass would write for a class, as closures over its field table (`owner` holds
+    the class once it exists: the frozen checks name it)."""
     compared = _getter(tuple(f.name for f in fields if f.compare))
     hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
     shown = tuple(f.name for f in fields if f.repr)
@@ -131,41 +132,63 @@ def _make_methods(cls: Any, fields: list[dataclasses.Field[Any]], frozen: bool) 
         return f"{self.__class__.__qualname__}({inner})"
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is cls or name in names:
+        if type(self) is owner[0] or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
+        super(owner[0], self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
+        if type(self) is owner[0] or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
+        super(owner[0], self).__delattr__(name)
 
-    methods: dict[str, Any] = {"__init__": _make_init(cls, fields), "__repr__": __repr__, "__eq__": __eq__}
+    methods: dict[str, Any] = {"__init__": _make_init(fields, post_init), "__repr__": __repr__, "__eq__": __eq__}
     if frozen:
         methods.update(__hash__=__hash__, __setattr__=__setattr__, __delattr__=__delattr__)
     return methods
 
 
-def _frozen_getstate(self: Any) -> list[Any]:
-    return [getattr(self, f.name) for f in dataclasses.fields(self)]
+def _make_state(fields: list[dataclasses.Field[Any]]) -> dict[str, Any]:
+    """Pickling of a frozen slotted class as dataclass's: the field values as a list, set back past the
+    frozen __setattr__."""
+    names = tuple(f.name for f in fields)
 
+    def __getstate__(self: Any) -> list[Any]:
+        return [getattr(self, name) for name in names]
 
-def _frozen_setstate(self: Any, state: list[Any]) -> None:
-    for f, value in zip(dataclasses.fields(self), state, strict=True):
-        _set(self, f.name, value)
+    def __setstate__(self: Any, state: list[Any]) -> None:
+        for name, value in zip(names, state, strict=True):
+            _set(self, name, value)
+
+    return {"__getstate__": __getstate__, "__setstate__": __setstate__}
 
 
 def _build(cls: type[T], frozen: bool, slots: bool, kw_only: bool) -> type[T]:
     found = _collect(cls, kw_only)
     fields = list(found.values())
     own = cls.__dict__
-    if slots:
+    owner: list[Any] = []
+    # What dataclass adds to the class: its fields, the methods the class body does not define itself
+    # (a body that defines __eq__ gets __hash__ = None implicitly: dataclass then leaves both alone).
+    added: dict[str, Any] = {"__dataclass_fields__": found}
+    keep = {name for name in ("__init__", "__repr__", "__eq__", "__setattr__", "__delattr__") if name in own}
+    user_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    for name, method in _make_methods(owner, fields, frozen, getattr(cls, "__post_init__", None)).items():
+        if name in keep or (name == "__hash__" and user_hash):
+            continue
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+        added[name] = method
+    if not frozen and "__eq__" not in keep and not user_hash:
+        added["__hash__"] = None
+    if slots and frozen:
+        added.update(_make_state(fields))
+    if "__match_args__" not in own:
+        added[_MATCH_ARGS] = tuple(f.name for f in fields if f.init and not f.kw_only)
+    if slots:  # a new class with __slots__, made once with everything in its namespace
         inherited = {s for base in cls.__mro__[1:] for s in getattr(base, "__slots__", ())}
         namespace = {k: v for k, v in own.items() if k not in found and k not in ("__dict__", "__weakref__")}
-        namespace["__slots__"] = tuple(f.name for f in fields if f.name not in inherited)
+        namespace.update(added, __slots__=tuple(f.name for f in fields if f.name not in inherited))
         meta: Any = type(cls)
         cls = meta(cls.__name__, cls.__bases__, namespace)
-        own = cls.__dict__
     else:
         for f in fields:  # class attributes hold the plain defaults, as dataclass leaves them
             if f.name in own:
@@ -173,23 +196,9 @@ def _build(cls: type[T], frozen: bool, slots: bool, kw_only: bool) -> type[T]:
                     delattr(cls, f.name)
                 else:
                     setattr(cls, f.name, f.default)
-    target: Any = cls  # given the attributes dataclass gives a class
-    target.__dataclass_fields__ = found
-    # A class that defines __eq__ gets __hash__ = None implicitly: dataclass then leaves both alone.
-    keep = {name for name in ("__init__", "__repr__", "__eq__", "__setattr__", "__delattr__") if name in own}
-    user_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    for name, method in _make_methods(cls, fields, frozen).items():
-        if name in keep or (name == "__hash__" and user_hash):
-            continue
-        method.__qualname__ = f"{cls.__qualname__}.{name}"
-        setattr(cls, name, method)
-    if not frozen and "__eq__" not in keep and not user_hash:
-        target.__hash__ = None
-    if slots and frozen:
-        target.__getstate__ = _frozen_getstate
-        target.__setstate__ = _frozen_setstate
-    if "__match_args__" not in own:
-        setattr(target, _MATCH_ARGS, tuple(f.name for f in fields if f.init and not f.kw_only))
+        for name, value in added.items():
+            setattr(cls, name, value)
+    owner.append(cls)
     return cls
 
 

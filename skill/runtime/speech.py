@@ -31,8 +31,9 @@ MAX_RESPONSE_BYTES = 24 * 1024
 MAX_ECHO_CHARS = 80
 # Characters XML 1.0 does not allow at all (C0 controls but tab/newline/return, lone surrogates,
 # U+FFFE/U+FFFF): escaping cannot help, so they are dropped. Written as the few ranges not allowed
-# (the complement of XML's Char production): the same set, compiled in microseconds, not milliseconds.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# (the complement of XML's Char production). Compiled at the first text that may hold one (0.5 ms a
+# cold start need not pay): plain text, all at or above the space and below the surrogates, cannot.
+_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
 class PromptError(KeyError):
@@ -163,7 +164,9 @@ class Prompts:
 
 def xml_safe(text: str) -> str:
     """Text without the characters no XML document may contain."""
-    return XML_ILLEGAL.sub("", text)
+    if not text or (min(text) >= " " and max(text) < "\ud800"):
+        return text
+    return re.sub(_XML_ILLEGAL, "", text)
 
 
 def escape(text: str) -> str:
