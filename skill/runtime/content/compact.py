@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skill.runtime.content import lookup, models
-from skill.runtime.content.loader import Content, runtime_files
+from skill.runtime.content.store import Content, runtime_files
 from skill.runtime.digest import hexdigest
 
 if TYPE_CHECKING:

@@ -14,56 +14,54 @@ tools, and by the skill when no matching compact form is there (skill.runtime.co
 from __future__ import annotations
 
 import dataclasses
-import os
 import string
-from dataclasses import field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from skill.runtime.content.lookup import AliasIndex, build_index, normalize
+from skill.runtime.content.lookup import build_index, normalize
 from skill.runtime.content.models import (
     EXTERNAL_REFERENCES,
     LOCALE_PLACEHOLDERS,
     SEED_FILES,
-    Answer,
     AnswersFile,
     CautionKind,
-    ComplaintTopic,
     LocaleFacts,
     LocaleFile,
     LocalesFile,
-    Meridian,
-    Point,
     PointsFile,
-    RegionTopic,
     ResponsesFile,
-    Routine,
     RoutinesFile,
     Safety,
     SafetyFile,
     SafetyLexicon,
     SafetyLexiconFile,
     SlotListsFile,
-    Technique,
     TechniquesFile,
-    Tip,
     TipsFile,
     ValueSource,
 )
-from skill.runtime.digest import sha256
+from skill.runtime.content.store import (
+    CONTENT_DIR_ENV,
+    DEFAULT_CONTENT_DIR,
+    DEFAULT_LOCALE,
+    FILE_NAMES,
+    LOCALE_FOLDERS,
+    SLOT_PROMPT_PREFIX,
+    Content,
+    ContentError,
+    Problem,
+    content_directory,
+    content_version,
+    default_content,
+    prompt_table,
+    runtime_files,
+)
 from skill.runtime.records import record
 from skill.runtime.templates import Grammar, TemplateError, parse, refs
 
 if TYPE_CHECKING:
     import yaml
 
-# The repository's content/ sits beside the package; the Lambda bundle copies it there too.
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
-CONTENT_DIR_ENV = "ACUPRESSURE_CONTENT_DIR"
-# The locale whose responses the skill speaks by default; every other locale is an overlay on it, and
-# a request in a locale the content does not know is answered in it.
-DEFAULT_LOCALE = "en-US"
 
 FILES: dict[str, type[Any]] = {
     "points.yaml": PointsFile,
@@ -82,86 +80,14 @@ LOCALE_FILES: dict[str, type[LocaleFile]] = {
     "responses": ResponsesFile,
     "slots": SlotListsFile,
 }
-# Handlers read slot list words as `slot_<list>_<value id>` through the prompts API, as before the
-# lists had their own file.
-SLOT_PROMPT_PREFIX = "slot_"
+# The running skill knows the same files by name only (skill.runtime.content.store).
+assert tuple(FILES) == FILE_NAMES and tuple(LOCALE_FILES) == LOCALE_FOLDERS, "store.py names other files"
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M")
 # pydantic's words for the errors it reports on a dataclass, in the words it uses for its models.
 _MESSAGES = {"unexpected_keyword_argument": "Extra inputs are not permitted",
              "missing_keyword_argument": "Field required", "missing_argument": "Field required"}
-
-
-@record(frozen=True)
-class Problem:
-    """One thing wrong with a content file."""
-
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
-
-
-class ContentError(Exception):
-    """Content failed to load; carries every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("invalid content:\n" + "\n".join(f"  {p}" for p in problems))
-
-
-@record(frozen=True)
-class Content:
-    """Everything the skill can say, validated and indexed."""
-
-    points: dict[str, Point]
-    meridians: list[Meridian]
-    complaints: dict[str, ComplaintTopic]
-    regions: dict[str, RegionTopic]
-    techniques: dict[str, Technique]
-    routines: dict[str, Routine]
-    safety: Safety
-    tips: list[Tip]
-    answers: dict[str, Answer]  # technique answers by topic id (the `topic` slot list's ids)
-    prompts: dict[str, str | list[str]]  # the default locale's responses, and its slot lists as slot_<list>_<id>
-    responses: dict[str, dict[str, str | list[str]]]  # locale -> key -> wording (overlay merged)
-    slot_lists: dict[str, dict[str, dict[str, list[str]]]]  # locale -> list -> value id -> words (merged)
-    locales: dict[str, LocaleFacts]  # locale -> emergency number and words for care
-    version: str
-    directory: Path
-    index: AliasIndex = field(repr=False)
-    # locale -> source (points, routines, complaints, red_flags) -> value id -> more words in that locale
-    slot_synonyms: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
-
-    def point(self, text: str) -> Point | None:
-        """The point a user's words name, in any numbering or spelling, or None."""
-        pid = self.index.points.resolve(text)
-        return self.points[pid] if pid else None
-
-    def routine(self, text: str) -> Routine | None:
-        """The routine a user's words name, or None."""
-        rid = self.index.routines.resolve(text)
-        return self.routines[rid] if rid else None
-
-    def points_for(self, text: str) -> list[Point]:
-        """Points for a complaint or region named in the user's words, in content order."""
-        cid = self.index.complaints.resolve(text)
-        if cid:
-            return [p for p in self.points.values() if cid in p.complaints]
-        rid = self.index.regions.resolve(text)
-        if rid:
-            return [p for p in self.points.values() if rid in p.regions]
-        return []
-
-    def prompts_in(self, locale: str) -> dict[str, str | list[str]]:
-        """What the prompts API serves in a locale (the default locale's for one the content lacks)."""
-        if locale not in self.responses:
-            locale = DEFAULT_LOCALE
-        return prompt_table(self.responses[locale], self.slot_lists[locale])
 
 
 def _line_map(node: yaml.Node, path: Path_, out: dict[Path_, int], dupes: list[tuple[Path_, int]]) -> None:
@@ -590,30 +516,6 @@ def _load_locale_files(directory: Path, problems: list[Problem]) -> dict[str, di
     return out
 
 
-def runtime_files(directory: Path) -> list[str]:
-    """Every file the running skill loads, relative to the content directory."""
-    names = list(FILES)
-    for folder in LOCALE_FILES:
-        names += [f"{folder}/{p.name}" for p in sorted((directory / folder).glob("*.yaml"))]
-    return names
-
-
-def content_version(directory: Path) -> str:
-    """Short hash of all content files: changes whenever any wording changes."""
-    h = sha256()
-    for name in sorted(runtime_files(directory)):
-        path = directory / name
-        h.update(name.encode())
-        if path.exists():
-            h.update(path.read_bytes())
-    return str(h.hexdigest())[:12]
-
-
-def content_directory(directory: Path | str | None = None) -> Path:
-    """Where the content is: the one given, else ACUPRESSURE_CONTENT_DIR, else content/ beside the package."""
-    return Path(directory or os.environ.get(CONTENT_DIR_ENV) or DEFAULT_CONTENT_DIR)
-
-
 def load(directory: Path | str | None = None) -> Content:
     """Load and validate every content file; raise ContentError listing all problems."""
     directory = content_directory(directory)
@@ -680,21 +582,7 @@ def load(directory: Path | str | None = None) -> Content:
     )
 
 
-def prompt_table(responses: dict[str, str | list[str]],
-                 slot_lists: dict[str, dict[str, list[str]]]) -> dict[str, str | list[str]]:
-    """What the prompts API serves: responses, and each slot list's words as `slot_<list>_<id>`."""
-    table = dict(responses)
-    for name, values in slot_lists.items():
-        for ident, words in values.items():
-            table[f"{SLOT_PROMPT_PREFIX}{name}_{ident}"] = list(words)
-    return table
-
-
-@lru_cache(maxsize=1)
-def default_content() -> Content:
-    """The content, loaded once per process (cold start): the compact form the build validated when it is
-    there and still matches the YAML (the Lambda bundle), else the YAML, validated now."""
-    from skill.runtime.content import compact
-
-    directory = content_directory()
-    return compact.read(directory) or load(directory)
+# The names the tools and tests have always imported from here, now kept in skill.runtime.content.store.
+__all__ = ["CONTENT_DIR_ENV", "DEFAULT_CONTENT_DIR", "DEFAULT_LOCALE", "FILES", "LOCALE_FILES", "SLOT_PROMPT_PREFIX",
+           "Content", "ContentError", "Problem", "content_directory", "content_version", "default_content", "load",
+           "prompt_table", "read_yaml", "runtime_files", "validate", "validate_file"]

@@ -11,7 +11,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content import Content
-from skill.runtime.content.loader import DEFAULT_LOCALE
+from skill.runtime.content.store import DEFAULT_LOCALE
 from skill.runtime.engine import RoutineState
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile
