@@ -1,10 +1,12 @@
 """`record`: the dataclasses the running skill defines, made without generating code at import.
 
 `@dataclass` writes the source of `__init__`, `__eq__`, `__repr__`, `__hash__`, `__setattr__`... for each
-class and compiles it: about half a millisecond a class, and the skill defines some ninety, all paid by
+class and compiles it: about half a millisecond a class, and the skill defines some eighty, all paid by
 every Lambda cold start. `@record` takes the same options the skill uses (`frozen`, `slots`, `kw_only`,
 and `dataclasses.field` for defaults, `repr` and `compare`) and gives the class the same behaviour
-through shared methods that read a per-class field table, at a few microseconds a class:
+through methods shared by every record, which read the class's field table; the table is made when the
+class is first used (constructed, compared, unpickled, or asked for its fields), so a class a cold start
+never touches costs only its creation:
 
 - `__init__` takes the fields as dataclass's would (positional unless kw_only, defaults, default
   factories, `__post_init__`), with the same TypeErrors for a missing, repeated or unknown argument;
@@ -35,6 +37,9 @@ _MISSING: Any = dataclasses.MISSING
 _FIELD: Any = vars(dataclasses)["_FIELD"]
 _set = object.__setattr__
 _MATCH_ARGS = "__match_args__"  # set with setattr: type checkers refuse to see it assigned
+_FIELDS = "__dataclass_fields__"
+_TABLE = "__record_table__"  # a class's Table, once made
+_SPEC = "__record_spec__"  # what the decorator was given: (frozen, kw_only, own defaults by field name)
 
 
 def _is_classvar(annotation: Any) -> bool:
@@ -42,25 +47,6 @@ def _is_classvar(annotation: Any) -> bool:
     if isinstance(annotation, str):
         return annotation.startswith(("ClassVar", "typing.ClassVar", "t.ClassVar"))
     return getattr(annotation, "__origin__", None) is ClassVar
-
-
-def _collect(cls: type, kw_only: bool) -> dict[str, dataclasses.Field[Any]]:
-    """The class's fields in dataclass's order: the bases' (records or dataclasses) first, then its own."""
-    found: dict[str, dataclasses.Field[Any]] = {}
-    for base in cls.__mro__[-1:0:-1]:
-        found.update(getattr(base, "__dataclass_fields__", None) or {})
-    for name, annotation in inspect.get_annotations(cls).items():
-        if _is_classvar(annotation):
-            continue
-        value = cls.__dict__.get(name, _MISSING)
-        f: Any = value if isinstance(value, dataclasses.Field) else dataclasses.field(default=value)
-        if isinstance(f.default, (list, dict, set)):
-            raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
-        f.name, f.type, f._field_type = name, annotation, _FIELD
-        if f.kw_only is _MISSING:
-            f.kw_only = kw_only
-        found[name] = f
-    return found
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -73,132 +59,202 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names)
 
 
-def _make_init(fields: list[dataclasses.Field[Any]], post_init: Any) -> Callable[..., None]:
-    positional = tuple(f.name for f in fields if f.init and not f.kw_only)
-    table: tuple[tuple[str, Any, Any], ...] = tuple((f.name, f.default, f.default_factory) for f in fields if f.init)
-    # Fields left out of __init__ still get their default, as dataclass's __init__ sets them.
-    fixed: tuple[tuple[str, Any, Any], ...] = tuple((f.name, f.default, f.default_factory) for f in fields
-                  if not f.init and (f.default is not _MISSING or f.default_factory is not _MISSING))
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if args:
-            if len(args) > len(positional):
-                raise TypeError(f"{type(self).__qualname__}.__init__() takes {len(positional) + 1} positional "
-                                f"arguments but {len(args) + 1} were given")
-            for name, value in zip(positional, args, strict=False):
-                if name in kwargs:
-                    raise TypeError(f"{type(self).__qualname__}.__init__() got multiple values for argument '{name}'")
-                kwargs[name] = value
-        for name, default, factory in table:
-            value = kwargs.pop(name, _MISSING)
-            if value is _MISSING:
-                if default is not _MISSING:
-                    value = default
-                elif factory is not _MISSING:
-                    value = factory()
-                else:
-                    raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required argument: '{name}'")
-            _set(self, name, value)
-        if kwargs:
-            raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument "
-                            f"'{next(iter(kwargs))}'")
-        for name, default, factory in fixed:
-            _set(self, name, default if default is not _MISSING else factory())
-        if post_init is not None:
-            post_init(self)
-
-    return __init__
+def _collect(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """The class's fields in dataclass's order: the bases' (records or dataclasses) first, then its own."""
+    _, kw_only, defaults = cls.__dict__[_SPEC]
+    found: dict[str, dataclasses.Field[Any]] = {}
+    for base in cls.__mro__[-1:0:-1]:
+        found.update(getattr(base, _FIELDS, None) or {})
+    for name, annotation in inspect.get_annotations(cls).items():
+        if _is_classvar(annotation):
+            continue
+        value = defaults.get(name, _MISSING)
+        f: Any = value if isinstance(value, dataclasses.Field) else dataclasses.field(default=value)
+        f.name, f.type, f._field_type = name, annotation, _FIELD
+        if f.kw_only is _MISSING:
+            f.kw_only = kw_only
+        found[name] = f
+    return found
 
 
-def _make_methods(owner: list[Any], fields: list[dataclasses.Field[Any]], frozen: bool,
-                  post_init: Any) -> dict[str, Any]:
-    """The methods dataclass would write for a class, as closures over its field table (`owner` holds
-    the class once it exists: the frozen checks name it)."""
-    compared = _getter(tuple(f.name for f in fields if f.compare))
-    hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
-    shown = tuple(f.name for f in fields if f.repr)
-    names = frozenset(f.name for f in fields)
+class _LazyFields:
+    """`__dataclass_fields__` of a record, made at its first reading (dataclasses.fields, replace...)."""
 
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return compared(self) == compared(other)
-        return NotImplemented
+    def __init__(self) -> None:
+        self.owner: Any = None
 
-    def __hash__(self: Any) -> int:
-        return hash(hashed(self))
-
-    def __repr__(self: Any) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
-        return f"{self.__class__.__qualname__}({inner})"
-
-    def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is owner[0] or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(owner[0], self).__setattr__(name, value)
-
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is owner[0] or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-        super(owner[0], self).__delattr__(name)
-
-    methods: dict[str, Any] = {"__init__": _make_init(fields, post_init), "__repr__": __repr__, "__eq__": __eq__}
-    if frozen:
-        methods.update(__hash__=__hash__, __setattr__=__setattr__, __delattr__=__delattr__)
-    return methods
+    def __get__(self, instance: Any, owner: Any) -> dict[str, dataclasses.Field[Any]]:
+        cls = self.owner
+        found = _collect(cls)
+        type.__setattr__(cls, _FIELDS, found)
+        return found
 
 
-def _make_state(fields: list[dataclasses.Field[Any]]) -> dict[str, Any]:
-    """Pickling of a frozen slotted class as dataclass's: the field values as a list, set back past the
-    frozen __setattr__."""
-    names = tuple(f.name for f in fields)
+class _LazyMatchArgs:
+    """`__match_args__` of a record, made at its first reading (a `match` statement's class pattern)."""
 
-    def __getstate__(self: Any) -> list[Any]:
-        return [getattr(self, name) for name in names]
+    def __init__(self) -> None:
+        self.owner: Any = None
 
-    def __setstate__(self: Any, state: list[Any]) -> None:
-        for name, value in zip(names, state, strict=True):
-            _set(self, name, value)
+    def __get__(self, instance: Any, owner: Any) -> tuple[str, ...]:
+        cls = self.owner
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.init and not f.kw_only)
+        type.__setattr__(cls, _MATCH_ARGS, names)
+        return names
 
-    return {"__getstate__": __getstate__, "__setstate__": __setstate__}
+
+class Table:
+    """What a record's shared methods need, made once per class from its fields."""
+
+    __slots__ = ("compared", "fixed", "frozen", "hashed", "names", "owner", "positional", "post_init", "shown",
+                 "takes")
+
+    def __init__(self, cls: Any):
+        fields = dataclasses.fields(cls)
+        self.owner = cls
+        self.frozen = cls.__dict__[_SPEC][0]
+        self.names = tuple(f.name for f in fields)
+        self.positional = tuple(f.name for f in fields if f.init and not f.kw_only)
+        self.takes: tuple[tuple[str, Any, Any], ...] = tuple(
+            (f.name, f.default, f.default_factory) for f in fields if f.init)
+        # Fields left out of __init__ still get their default, as dataclass's __init__ sets them.
+        self.fixed: tuple[tuple[str, Any, Any], ...] = tuple(
+            (f.name, f.default, f.default_factory) for f in fields
+            if not f.init and (f.default is not _MISSING or f.default_factory is not _MISSING))
+        self.post_init = getattr(cls, "__post_init__", None)
+        self.compared = _getter(tuple(f.name for f in fields if f.compare))
+        self.hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
+        self.shown = tuple(f.name for f in fields if f.repr)
+
+
+def _table(cls: Any) -> Table:
+    """The table of the record class that defines the method being run (a subclass that is no record
+    uses its record base's, as it would use a dataclass base's methods)."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(_TABLE)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        if _SPEC in klass.__dict__:
+            made = Table(klass)
+            type.__setattr__(klass, _TABLE, made)
+            return made
+    raise TypeError(f"{cls.__qualname__} is not a record")
+
+
+# ---- the methods every record shares ----------------------------------------------------------------
+
+
+def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    t = _table(type(self))
+    if args:
+        if len(args) > len(t.positional):
+            raise TypeError(f"{type(self).__qualname__}.__init__() takes {len(t.positional) + 1} positional "
+                            f"arguments but {len(args) + 1} were given")
+        for name, value in zip(t.positional, args, strict=False):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__qualname__}.__init__() got multiple values for argument '{name}'")
+            kwargs[name] = value
+    for name, default, factory in t.takes:
+        value = kwargs.pop(name, _MISSING)
+        if value is _MISSING:
+            if default is not _MISSING:
+                value = default
+            elif factory is not _MISSING:
+                value = factory()
+            else:
+                raise TypeError(f"{type(self).__qualname__}.__init__() missing 1 required argument: '{name}'")
+        _set(self, name, value)
+    if kwargs:
+        raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument "
+                        f"'{next(iter(kwargs))}'")
+    for name, default, factory in t.fixed:
+        _set(self, name, default if default is not _MISSING else factory())
+    if t.post_init is not None:
+        t.post_init(self)
+
+
+def __eq__(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        compared = _table(type(self)).compared
+        return compared(self) == compared(other)
+    return NotImplemented
+
+
+def __hash__(self: Any) -> int:
+    return hash(_table(type(self)).hashed(self))
+
+
+def __repr__(self: Any) -> str:
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _table(type(self)).shown)
+    return f"{self.__class__.__qualname__}({inner})"
+
+
+def __setattr__(self: Any, name: str, value: Any) -> None:
+    t = _table(type(self))
+    if type(self) is t.owner or name in t.names:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    super(t.owner, self).__setattr__(name, value)
+
+
+def __delattr__(self: Any, name: str) -> None:
+    t = _table(type(self))
+    if type(self) is t.owner or name in t.names:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+    super(t.owner, self).__delattr__(name)
+
+
+def __getstate__(self: Any) -> list[Any]:
+    """A frozen slotted record pickles as dataclass's: its field values as a list."""
+    return [getattr(self, name) for name in _table(type(self)).names]
+
+
+def __setstate__(self: Any, state: list[Any]) -> None:
+    for name, value in zip(_table(type(self)).names, state, strict=True):
+        _set(self, name, value)
+
+
+_SHARED = {"__init__": __init__, "__repr__": __repr__, "__eq__": __eq__}
+_FROZEN = {"__hash__": __hash__, "__setattr__": __setattr__, "__delattr__": __delattr__}
+_STATE = {"__getstate__": __getstate__, "__setstate__": __setstate__}
 
 
 def _build(cls: type[T], frozen: bool, slots: bool, kw_only: bool) -> type[T]:
-    found = _collect(cls, kw_only)
-    fields = list(found.values())
     own = cls.__dict__
-    owner: list[Any] = []
-    # What dataclass adds to the class: its fields, the methods the class body does not define itself
-    # (a body that defines __eq__ gets __hash__ = None implicitly: dataclass then leaves both alone).
-    added: dict[str, Any] = {"__dataclass_fields__": found}
+    annotations = own.get("__annotations__", {})
+    names = [name for name, annotation in annotations.items() if not _is_classvar(annotation)]
+    defaults = {name: own[name] for name in names if name in own}
+    for name, value in defaults.items():
+        if isinstance(value, (list, dict, set)):
+            raise ValueError(f"mutable default {type(value)} for field {name} is not allowed: use default_factory")
+    fields, match_args = _LazyFields(), _LazyMatchArgs()
+    added: dict[str, Any] = {_SPEC: (frozen, kw_only, defaults), _FIELDS: fields}
+    # The methods the class body does not define itself (a body that defines __eq__ gets __hash__ = None
+    # implicitly: dataclass then leaves both alone).
     keep = {name for name in ("__init__", "__repr__", "__eq__", "__setattr__", "__delattr__") if name in own}
     user_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    for name, method in _make_methods(owner, fields, frozen, getattr(cls, "__post_init__", None)).items():
-        if name in keep or (name == "__hash__" and user_hash):
-            continue
-        method.__qualname__ = f"{cls.__qualname__}.{name}"
-        added[name] = method
+    methods = {**_SHARED, **(_FROZEN if frozen else {}), **(_STATE if slots and frozen else {})}
+    added.update({name: method for name, method in methods.items()
+                  if name not in keep and not (name == "__hash__" and user_hash)})
     if not frozen and "__eq__" not in keep and not user_hash:
         added["__hash__"] = None
-    if slots and frozen:
-        added.update(_make_state(fields))
-    if "__match_args__" not in own:
-        added[_MATCH_ARGS] = tuple(f.name for f in fields if f.init and not f.kw_only)
+    if _MATCH_ARGS not in own:
+        added[_MATCH_ARGS] = match_args
     if slots:  # a new class with __slots__, made once with everything in its namespace
         inherited = {s for base in cls.__mro__[1:] for s in getattr(base, "__slots__", ())}
-        namespace = {k: v for k, v in own.items() if k not in found and k not in ("__dict__", "__weakref__")}
-        namespace.update(added, __slots__=tuple(f.name for f in fields if f.name not in inherited))
+        namespace = {k: v for k, v in own.items() if k not in defaults and k not in ("__dict__", "__weakref__")}
+        namespace.update(added, __slots__=tuple(name for name in names if name not in inherited))
         meta: Any = type(cls)
         cls = meta(cls.__name__, cls.__bases__, namespace)
     else:
-        for f in fields:  # class attributes hold the plain defaults, as dataclass leaves them
-            if f.name in own:
-                if f.default is _MISSING:
-                    delattr(cls, f.name)
-                else:
-                    setattr(cls, f.name, f.default)
+        for name, value in defaults.items():  # class attributes hold the plain defaults, as dataclass leaves them
+            default = value.default if isinstance(value, dataclasses.Field) else value
+            if default is _MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, default)
         for name, value in added.items():
             setattr(cls, name, value)
-    owner.append(cls)
+    fields.owner = match_args.owner = cls
     return cls
 
 
