@@ -20,7 +20,6 @@ from typing import Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
 from ask_sdk_core.dispatch_components.request_components import (
-    AbstractRequestHandler,
     AbstractRequestInterceptor,
     AbstractResponseInterceptor,
 )
@@ -37,7 +36,7 @@ from skill.runtime.content import Content, default_content
 from skill.runtime.dispatch import IndexedRequestMapper
 from skill.runtime.errors import MalformedRequest
 from skill.runtime.flows.turn import SPEAKABLE, Deps, SessionKey, prompts_for
-from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS
+from skill.runtime.handlers import EXCEPTION_HANDLERS, REQUEST_INTERCEPTORS, RESPONSE_INTERCEPTORS, request_handlers
 from skill.runtime.manifest import Manifest, load_manifest
 from skill.runtime.persistence import adapter_from_env
 from skill.runtime.records import record
@@ -128,12 +127,12 @@ def build_app(
     sb = CustomSkillBuilder(persistence_adapter=adapter if adapter is not None else adapter_from_env(),
                             api_client=api_client or LazyApiClient())
     # Typed as constructors: the registration lists hold concrete classes of abstract bases.
-    handlers: list[Callable[[Deps], AbstractRequestHandler]] = list(REQUEST_HANDLERS)
     exception_handlers: list[Callable[[Deps], AbstractExceptionHandler]] = list(EXCEPTION_HANDLERS)
     request_interceptors: list[Callable[[], AbstractRequestInterceptor]] = list(REQUEST_INTERCEPTORS)
     response_interceptors: list[Callable[[], AbstractResponseInterceptor]] = list(RESPONSE_INTERCEPTORS)
-    for handler in handlers:
-        sb.add_request_handler(handler(deps))
+    # Where the bundle's scope table allows, a handler's module is imported when a request first asks it.
+    for handler in request_handlers(deps):
+        sb.add_request_handler(handler)
     for exc_handler in exception_handlers:
         sb.add_exception_handler(exc_handler(deps))
     for request_interceptor in request_interceptors:

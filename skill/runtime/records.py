@@ -130,6 +130,11 @@ class Table:
 def _table(cls: Any) -> Table:
     """The table of the record class that defines the method being run (a subclass that is no record
     uses its record base's, as it would use a dataclass base's methods)."""
+    made: Table | None = cls.__dict__.get(_TABLE)
+    return made if made is not None else _first_table(cls)
+
+
+def _first_table(cls: Any) -> Table:
     for klass in cls.__mro__:
         found = klass.__dict__.get(_TABLE)
         if found is not None:

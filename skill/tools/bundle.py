@@ -27,6 +27,7 @@ from pathlib import Path
 
 from skill.runtime.content import ContentError, compact, load
 from skill.runtime.content.loader import runtime_files
+from skill.runtime.handlers import SCOPES_FILE, scope_table, sources_fingerprint
 from skill.runtime.manifest import MANIFEST_NAME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -437,6 +438,11 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
         compact.write_pictures(out / "content")
     except ContentError as exc:
         raise BundleError(f"content is invalid:\n{exc}") from exc
+    # Each handler's scope, so a cold start imports only the handler modules its first request asks.
+    runtime = out / "skill" / "runtime"
+    if sources_fingerprint(runtime) != sources_fingerprint():
+        raise BundleError("the bundle's handler sources differ from the ones their scopes were computed from")
+    (runtime / "handlers" / SCOPES_FILE.name).write_text(json.dumps(scope_table(runtime), indent=1), encoding="utf-8")
     manifest = root / "audio" / MANIFEST_NAME
     if manifest.is_file():  # the MP3s themselves are served from S3, not from the bundle
         (out / "audio").mkdir()
