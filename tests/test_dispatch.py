@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.request import Request
 from ask_sdk_model.request_envelope import RequestEnvelope
-from ask_sdk_runtime.dispatch_components.request_components import GenericRequestMapper
+from ask_sdk_runtime.dispatch_components.request_components import GenericRequestHandlerChain, GenericRequestMapper
 from conftest import ROOT, rendered_manifest
 from envelopes import (
     audio_player_event,
@@ -32,6 +33,7 @@ from envelopes import (
     skill_disabled,
 )
 
+from skill.runtime import handlers
 from skill.runtime.content import Content
 from skill.runtime.dispatch import ANY, IndexedRequestMapper, scope_of
 from skill.runtime.flows import finding
@@ -225,3 +227,36 @@ def test_a_request_reads_the_users_words_once(app: App, monkeypatch: pytest.Monk
     calls.clear()
     app.handle_event(envelope(intent_request("AMAZON.NextIntent")))
     assert calls == []
+
+
+def test_handlers_loaded_on_first_ask_pick_what_the_eager_list_picks(played: tuple[App, str], content: Content,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Lambda bundle registers handlers by the scope table its build wrote (their modules imported
+    when a request first asks them): the same handler answers every probe as with the classes themselves."""
+    app, token = played
+    table = handlers.scope_table()
+    monkeypatch.setattr(handlers, "SCOPES_FILE", tmp_path / "scopes.json")
+    (tmp_path / "scopes.json").write_text(json.dumps(table))
+    scopes = handlers._scopes()
+    assert scopes is not None and list(scopes) == list(handlers.REGISTRATION)
+    lazy = [handlers.LazyHandler(name, scopes[name], app.deps) for name in handlers.REGISTRATION]
+    lazy_mapper = IndexedRequestMapper([GenericRequestHandlerChain(request_handler=h) for h in lazy])
+    eager = mapper_of(app)
+    for body in probes(content, token):
+        hi = handler_input(app, body)
+        want = eager.get_request_handler_chain(twin(app, hi))
+        got = lazy_mapper.get_request_handler_chain(hi)
+        want_type = type(want.request_handler) if want else None
+        got_type = type(got.request_handler.handler()) if got else None
+        assert got_type is want_type, (body["request"], want_type, got_type)
+
+
+def test_a_scope_table_from_other_sources_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = handlers.scope_table()
+    table["sources"] = table["sources"].replace("handlers/safety.py:", "handlers/safety.py:1")
+    monkeypatch.setattr(handlers, "SCOPES_FILE", tmp_path / "scopes.json")
+    (tmp_path / "scopes.json").write_text(json.dumps(table))
+    assert handlers._scopes() is None
+    (tmp_path / "scopes.json").write_text("{not json")
+    assert handlers._scopes() is None
