@@ -20,9 +20,10 @@ import threading
 import time
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import TYPE_CHECKING, Any
+
+from skill.runtime.records import record
 
 if TYPE_CHECKING:
     import http.client
@@ -118,7 +119,7 @@ def deserialize(attribute: Mapping[str, Any]) -> Any:
 # -- Signature Version 4 ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Credentials:
     """AWS credentials; on Lambda, the function role's, from the environment."""
 
