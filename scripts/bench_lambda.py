@@ -15,6 +15,8 @@
 
     .venv/bin/python scripts/bench_lambda.py             # full run
     .venv/bin/python scripts/bench_lambda.py --quick     # CI: few rounds
+    .venv/bin/python scripts/bench_lambda.py --dynamodb  # plus cold starts with the state in DynamoDB
+                                                         # (a moto server on loopback), as on Lambda
     .venv/bin/python scripts/bench_lambda.py --profile   # plus cProfile of the skill's requests and the
                                                          # modules only the skill imports (-X importtime)
 
