@@ -60,6 +60,13 @@ class DynamoDbError(Exception):
         self.retryable = retryable
 
 
+class StaleConnection(DynamoDbError):
+    """A kept-alive connection turned out closed by the server before any reply: open a new one."""
+
+    def __init__(self, cause: str):
+        super().__init__("ConnectionError", cause, retryable=True)
+
+
 # -- attribute values ------------------------------------------------------------------------------
 
 
@@ -251,11 +258,13 @@ class DynamoDbClient:
             while True:
                 try:
                     return self._send(endpoint, operation, body, region)
-                except DynamoDbError as exc:
-                    stale = exc.code == "ConnectionError" and exc.status == -1
-                    if stale and free_reconnect:  # an idle keep-alive connection the server had closed
+                except StaleConnection:
+                    if free_reconnect:  # an idle keep-alive connection the server had closed: no attempt used
                         free_reconnect = False
                         continue
+                    if attempt >= self.max_attempts:
+                        raise
+                except DynamoDbError as exc:
                     if not exc.retryable or attempt >= self.max_attempts:
                         raise
                 time.sleep(backoff(attempt))
@@ -296,7 +305,7 @@ class DynamoDbClient:
 
     def _send(self, endpoint: tuple[str, str, str, str], operation: str, body: bytes,
               region: str) -> dict[str, Any]:
-        """One attempt; failures as DynamoDbError (retryable or not). status -1 marks a reused
+        """One attempt; failures as DynamoDbError (retryable or not), StaleConnection for a reused
         connection found closed before any reply."""
         import http.client
 
@@ -319,10 +328,10 @@ class DynamoDbClient:
             raise DynamoDbError("Timeout", type(exc).__name__, retryable=True) from exc
         except (OSError, http.client.HTTPException) as exc:
             self._drop()
-            dropped = reused and isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError
-                                            | BrokenPipeError | ConnectionAbortedError)
-            raise DynamoDbError("ConnectionError", type(exc).__name__, status=-1 if dropped else None,
-                                retryable=True) from exc
+            if reused and isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError
+                                     | http.client.RemoteDisconnected):
+                raise StaleConnection(type(exc).__name__) from exc
+            raise DynamoDbError("ConnectionError", type(exc).__name__, retryable=True) from exc
         if response.will_close:
             self._drop()
         crc = response.getheader("x-amz-crc32")
