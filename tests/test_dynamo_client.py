@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -63,6 +64,8 @@ class Reply:
     delay_s: float = 0.0
     # Close the connection after replying without saying so (as a server dropping an idle keep-alive).
     drop_after: bool = False
+    chunked: bool = False  # the body in chunks (Transfer-Encoding) rather than by Content-Length
+    close: bool = False  # say "Connection: close" and close
 
 
 @dataclass
@@ -76,7 +79,7 @@ class Seen:
 class Stub:
     """HTTP/1.1 with keep-alive on loopback; replies from `script` in order, then `default`."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.script: list[Reply] = []
         self.default = Reply(body={})
         self.seen: list[Seen] = []
@@ -104,9 +107,19 @@ class Stub:
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/x-amz-json-1.0")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    if reply.close:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    if reply.chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                        self.end_headers()
+                        for i in range(0, len(data), 7):
+                            self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(data[i:i + 7]), data[i:i + 7]))
+                        self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+                    else:
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
                     self.wfile.flush()
                 except OSError:  # the client gave up waiting
                     self.close_connection = True
@@ -117,6 +130,9 @@ class Stub:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
@@ -412,3 +428,70 @@ def test_importing_the_client_costs_no_ssl_or_http() -> None:
     added = json.loads(out.stdout)
     assert "skill.runtime.dynamo" in added
     assert not [m for m in added if m.split(".")[0] in ("ssl", "_ssl", "http", "boto3", "botocore")]
+
+
+# ---- the rest of the HTTP a DynamoDB endpoint may speak ------------------------------------------------
+
+
+def test_chunked_and_closing_replies_are_read(stub: Stub) -> None:
+    c = client(stub.url)
+    stub.script = [Reply(body=STORED, chunked=True), Reply(body={"n": 1}, close=True)]
+    assert c.call("GetItem", {"TableName": "t"}) == STORED
+    assert c.call("GetItem", {"TableName": "t"}) == {"n": 1}
+    assert c.call("GetItem", {"TableName": "t"}) == {}
+    assert (stub.connections, c.connections_opened) == (2, 2)  # reopened after the announced close only
+
+
+def test_a_broken_token_is_never_sent(stub: Stub) -> None:
+    c = DynamoDbClient(endpoint_url=stub.url, env={**KEYS, "AWS_SESSION_TOKEN": "abc\r\nX-Evil: 1"})
+    with pytest.raises(DynamoDbError) as refused:
+        c.call("GetItem", {"TableName": "t"})
+    assert refused.value.code == "BadRequest"
+    assert stub.seen == []
+
+
+@pytest.fixture
+def tls_stub(tmp_path: Path) -> Iterator[tuple[Stub, Path]]:
+    """The stub over TLS as "localhost", its certificate issued by a throwaway CA; (stub, CA's PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from pki import _cert, _key
+
+    root_key, leaf_key = _key(), _key()
+    root = _cert("Test DynamoDB Root", root_key, "Test DynamoDB Root", root_key, ca=True)
+    leaf = _cert("localhost", leaf_key, "Test DynamoDB Root", root_key, ca=False, dns="localhost")
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(root.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                               serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    s = Stub(tls=context)
+    yield s, tmp_path / "ca.pem"
+    s.close()
+
+
+def test_https_verified_against_the_trusted_roots(tls_stub, monkeypatch) -> None:
+    """As on Lambda: TLS with the server's certificate checked, one connection kept, requests signed for
+    the https URL."""
+    stub, ca = tls_stub
+    c = DynamoDbClient(endpoint_url=stub.url, env={**KEYS, "AWS_CA_BUNDLE": str(ca)})
+    stub.default = Reply(body=STORED)
+    assert c.call("GetItem", {"TableName": "t"}) == STORED
+    assert c.call("GetItem", {"TableName": "t"}) == STORED
+    assert (stub.connections, c.connections_opened) == (1, 1)
+    seen = stub.seen[-1]
+    assert seen.headers["Host"] == stub.url.removeprefix("https://")
+    sent = {k: seen.headers[k] for k in ("Content-Type", "X-Amz-Target")}
+    expected = botocore_signature(stub.url, sent, seen.body, KEYS["AWS_ACCESS_KEY_ID"], KEYS["AWS_SECRET_ACCESS_KEY"],
+                                  None, "eu-west-1", seen.headers["X-Amz-Date"], monkeypatch)
+    assert {k: seen.headers[k] for k in expected} == expected
+
+
+def test_https_to_an_untrusted_certificate_fails(tls_stub) -> None:
+    stub, _ = tls_stub
+    with pytest.raises(DynamoDbError) as refused:
+        client(stub.url).call("GetItem", {"TableName": "t"})  # the system's roots do not know the test CA
+    assert refused.value.code == "ConnectionError"
+    assert isinstance(refused.value.__cause__, ssl.SSLCertVerificationError)
+    assert stub.seen == []

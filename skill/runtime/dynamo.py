@@ -5,8 +5,10 @@ AWS Signature Version 4 from the credentials Lambda puts in the environment, ove
 connection per process. boto3 and botocore cost about 0.3 s of a cold start and most of the bundle; the
 skill only ever calls GetItem, PutItem, DeleteItem and (in local and test setups) CreateTable.
 
-Nothing heavy is imported with this module: http.client (and ssl with it) comes with the first
-connection, an SSL context only for an https endpoint.
+HTTP/1.1 is spoken over a socket here rather than through http.client, which imports the email
+package and ssl (about 12 ms of the first request of a cold start): a request is written whole, a
+reply read by its Content-Length (or chunks). Nothing heavy is imported with this module: socket comes
+with the first connection, ssl and its context only for an https endpoint.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from skill.runtime.records import record
 
 if TYPE_CHECKING:
-    import http.client
+    import socket
     import ssl
 
 API_VERSION = "DynamoDB_20120810"
@@ -46,6 +48,8 @@ TRANSIENT = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorReques
                        "InternalServerError", "ServiceUnavailable"})
 BACKOFF_BASE_S = 0.05  # before retry n (1, 2, ...): between half and all of base x 2^(n-1), at most 1 s
 BACKOFF_MAX_S = 1.0
+MAX_LINE = 65536  # longest status or header line read from a reply
+MAX_HEADERS = 100
 
 
 class DynamoDbError(Exception):
@@ -209,6 +213,100 @@ def endpoint_from_env(env: Mapping[str, str]) -> str | None:
     return env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None
 
 
+class ClosedBeforeReply(ConnectionError):
+    """The server closed the connection before a reply began."""
+
+
+class HttpConnection:
+    """One HTTP/1.1 connection, kept alive between exchanges: enough HTTP for DynamoDB."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+        self.used = False  # it has carried an exchange (so the server may since have closed it)
+
+    def close(self) -> None:
+        try:
+            self.reader.close()
+        finally:
+            self.sock.close()
+
+    def _line(self) -> bytes:
+        line = self.reader.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise DynamoDbError("BadResponse", "header line too long", retryable=True)
+        return line
+
+    def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes, bool]:
+        """Send one whole request; (status, headers with lower-case names, body, whether the connection
+        stays open)."""
+        try:
+            self.sock.sendall(request)
+            status_line = self._line()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
+            raise ClosedBeforeReply(type(exc).__name__) from exc
+        if not status_line:
+            raise ClosedBeforeReply("no status line")
+        version, _, rest = status_line.partition(b" ")
+        code = rest[:3]
+        if not version.startswith(b"HTTP/1.") or not code.isdigit():
+            raise DynamoDbError("BadResponse", "not an HTTP reply", retryable=True)
+        headers: dict[str, str] = {}
+        while (line := self._line()) not in (b"\r\n", b"\n"):
+            if not line:
+                raise ConnectionResetError("closed in the reply's headers")
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon or len(headers) >= MAX_HEADERS:
+                raise DynamoDbError("BadResponse", "malformed headers", retryable=True)
+            headers[name.strip().lower()] = value.strip()
+        status = int(code)
+        keep = version == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if status < 200 or status in (204, 304):
+            return status, headers, b"", keep
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            return status, headers, self._chunks(), keep
+        length = headers.get("content-length")
+        if length is None:  # the body runs to the end of the connection
+            return status, headers, self.reader.read(), False
+        if not length.isdigit():
+            raise DynamoDbError("BadResponse", "bad Content-Length", retryable=True)
+        body = self.reader.read(int(length))
+        if len(body) < int(length):
+            raise ConnectionResetError("closed in the reply's body")
+        return status, headers, body, keep
+
+    def _chunks(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size_line = self._line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError as exc:
+                raise DynamoDbError("BadResponse", "bad chunk size", retryable=True) from exc
+            if size == 0:
+                while self._line() not in (b"\r\n", b"\n", b""):  # trailers
+                    pass
+                return b"".join(parts)
+            chunk = self.reader.read(size + 2)
+            if len(chunk) < size + 2:
+                raise ConnectionResetError("closed in a chunk")
+            parts.append(chunk[:size])
+
+
+def host_and_port(scheme: str, netloc: str) -> tuple[str, int]:
+    """("host", port) to connect to from "host[:port]" or "[v6]:port"."""
+    if netloc.startswith("["):
+        host, _, rest = netloc[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        host, colon, port = netloc.rpartition(":")
+        if not colon or not port.isdigit():
+            host, port = netloc, ""
+    if port and not port.isdigit():
+        raise DynamoDbError("BadEndpoint", f"bad port in {netloc}")
+    return host, int(port) if port else (443 if scheme == "https" else 80)
+
+
 class DynamoDbClient:
     """DynamoDB's JSON API over one keep-alive HTTP(S) connection, shared by the process's threads.
 
@@ -229,9 +327,8 @@ class DynamoDbClient:
         self.max_attempts = max(1, max_attempts)
         self._env = env
         self._lock = threading.Lock()
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: HttpConnection | None = None
         self._conn_pid = 0
-        self._conn_used = False
         self._ssl: ssl.SSLContext | None = None
         self.connections_opened = 0  # how many times a connection was opened (for tests and logs)
 
@@ -281,76 +378,85 @@ class DynamoDbClient:
         if conn is not None and self._conn_pid == os.getpid():
             conn.close()
 
-    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+    def _connection(self, scheme: str, netloc: str) -> HttpConnection:
         if self._conn is not None and self._conn_pid == os.getpid():
             return self._conn
         self._conn = None  # a child after a fork never writes on its parent's socket
-        import http.client
+        import socket
 
-        if scheme == "https":
-            if self._ssl is None:
-                import ssl
+        host, port = host_and_port(scheme, netloc)
+        # Within the connect timeout: the TCP connection and, for https, the TLS handshake.
+        sock = socket.create_connection((host, port), timeout=self.connect_timeout_s)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if scheme == "https":
+                if self._ssl is None:
+                    import ssl
 
-                self._ssl = ssl.create_default_context(cafile=self.env.get("AWS_CA_BUNDLE") or None)
-            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                netloc, timeout=self.connect_timeout_s, context=self._ssl)
-        else:
-            conn = http.client.HTTPConnection(netloc, timeout=self.connect_timeout_s)
-        conn.connect()  # within the connect timeout; then every read waits at most the read timeout
-        assert conn.sock is not None
-        conn.sock.settimeout(self.read_timeout_s)
-        self._conn, self._conn_pid, self._conn_used = conn, os.getpid(), False
+                    self._ssl = ssl.create_default_context(cafile=self.env.get("AWS_CA_BUNDLE") or None)
+                sock = self._ssl.wrap_socket(sock, server_hostname=host)
+            sock.settimeout(self.read_timeout_s)  # every read of a reply waits at most this long
+        except BaseException:
+            sock.close()
+            raise
+        self._conn, self._conn_pid = HttpConnection(sock), os.getpid()
         self.connections_opened += 1
-        return conn
+        return self._conn
 
     def _send(self, endpoint: tuple[str, str, str, str], operation: str, body: bytes,
               region: str) -> dict[str, Any]:
         """One attempt; failures as DynamoDbError (retryable or not), StaleConnection for a reused
         connection found closed before any reply."""
-        import http.client
-
         scheme, netloc, host, path = endpoint
         headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": f"{API_VERSION}.{operation}"}
         credentials = Credentials.from_env(self.env)
         headers.update(sign(host, headers, body, credentials, region, datetime.datetime.now(datetime.UTC),
                             path=path))
-        headers["Host"] = host
+        lines = [f"POST {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in headers.items()),
+                 f"Content-Length: {len(body)}", "Accept-Encoding: identity"]
+        head = "\r\n".join(lines) + "\r\n\r\n"
+        # e.g. a token pasted with its newline: refused, never sent as a broken request
+        if not head.isascii() or any(c in line for line in lines for c in "\r\n\0"):
+            raise DynamoDbError("BadRequest", "a header holds a line break or a non-ASCII character")
+        request = head.encode("ascii") + body
         reused = False
         try:
             conn = self._connection(scheme, netloc)
-            reused = self._conn_used
-            self._conn_used = True
-            conn.request("POST", path, body, headers)
-            response = conn.getresponse()
-            data = response.read()
+            reused, conn.used = conn.used, True
+            status, reply_headers, data, keep = conn.exchange(request)
+        except DynamoDbError:
+            self._drop()
+            raise
         except TimeoutError as exc:
             self._drop()
             raise DynamoDbError("Timeout", type(exc).__name__, retryable=True) from exc
-        except (OSError, http.client.HTTPException) as exc:
+        except ClosedBeforeReply as exc:
             self._drop()
-            if reused and isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError
-                                     | http.client.RemoteDisconnected):
-                raise StaleConnection(type(exc).__name__) from exc
+            if reused:
+                raise StaleConnection(str(exc)) from exc
+            raise DynamoDbError("ConnectionError", "ConnectionResetError", retryable=True) from exc
+        except (OSError, ValueError, UnicodeError) as exc:
+            self._drop()
             raise DynamoDbError("ConnectionError", type(exc).__name__, retryable=True) from exc
-        if response.will_close:
+        if not keep:
             self._drop()
-        crc = response.getheader("x-amz-crc32")
+        crc = reply_headers.get("x-amz-crc32")
         if crc is not None and crc.isdigit() and int(crc) != zlib.crc32(data):
             self._drop()
-            raise DynamoDbError("BadResponse", "CRC32 mismatch", response.status, retryable=True)
+            raise DynamoDbError("BadResponse", "CRC32 mismatch", status, retryable=True)
         try:
             reply = json.loads(data) if data else {}
         except ValueError:
             reply = None
-        if response.status == 200 and isinstance(reply, dict):
+        if status == 200 and isinstance(reply, dict):
             return reply
-        if response.status == 200:
+        if status == 200:
             raise DynamoDbError("BadResponse", "not a JSON object", 200, retryable=True)
         info = reply if isinstance(reply, dict) else {}
-        code = str(info.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{response.status}"
+        code = str(info.get("__type", "")).rsplit("#", 1)[-1] or f"HTTP{status}"
         message = str(info.get("message", info.get("Message", "")))
-        retryable = response.status >= 500 or code in THROTTLING or code in TRANSIENT
-        raise DynamoDbError(code, message, response.status, retryable=retryable)
+        retryable = status >= 500 or code in THROTTLING or code in TRANSIENT
+        raise DynamoDbError(code, message, status, retryable=retryable)
 
 
 def backoff(retry: int) -> float:
