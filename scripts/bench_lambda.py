@@ -15,6 +15,8 @@
 
     .venv/bin/python scripts/bench_lambda.py             # full run
     .venv/bin/python scripts/bench_lambda.py --quick     # CI: few rounds
+    .venv/bin/python scripts/bench_lambda.py --dynamodb  # plus cold starts with the state in DynamoDB
+                                                         # (a moto server on loopback), as on Lambda
     .venv/bin/python scripts/bench_lambda.py --profile   # plus cProfile of the skill's requests and the
                                                          # modules only the skill imports (-X importtime)
 
@@ -238,10 +240,11 @@ def runtime_client(bundle_dir: Path | None, python: str | None) -> str | None:
 
 
 def bench_cold(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, python: str | None,
-               warm_up: bool, preload: str = "") -> dict[str, list[list[float]]]:
+               warm_up: bool, extra_env: dict[str, str] | None = None,
+               preload: str = "") -> dict[str, list[list[float]]]:
     """[import, first reply] seconds per fresh process, for the skill and for hello-world; `preload`
     runs first in both, untimed (RUNTIME_PRELOAD: as inside the Lambda runtime)."""
-    env = skill_env(work / "cold.sqlite3", audio)
+    env = skill_env(work / "cold.sqlite3", audio) | (extra_env or {})
     event = json.dumps(launch_envelope())
     if bundle_dir is not None and python is not None:
         # As Lambda runs it: the bundle alone on the path (-I: no user site, no PYTHON* variables;
@@ -271,6 +274,40 @@ def bench_cold(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, p
         for name, code in (pair if i % 2 == 0 else pair[::-1]):
             run(name, code)
     return times
+
+
+def bench_cold_dynamodb(repeats: int, work: Path, audio: Path, bundle_dir: Path | None,
+                        python: str | None) -> dict[str, list[list[float]]]:
+    """Cold starts as on Lambda: the skill's state in DynamoDB (moto in server mode on loopback, the
+    table created beforehand as the template does), so the first reply pays for the DynamoDB client
+    (its import and set-up), a GetItem and a PutItem (the same user each time, as a returning one)."""
+    import http.client
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        table = "bench-state"
+        body = json.dumps({"TableName": table, "BillingMode": "PAY_PER_REQUEST",
+                           "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                           "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]})
+        conn = http.client.HTTPConnection(host, port, timeout=30)  # moto does not check the signature
+        conn.request("POST", "/", body, {"Content-Type": "application/x-amz-json-1.0",
+                                         "X-Amz-Target": "DynamoDB_20120810.CreateTable",
+                                         "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261202/"
+                                         "us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"})
+        reply = conn.getresponse()
+        if reply.status != 200:
+            raise SystemExit(f"moto CreateTable failed: {reply.status} {reply.read()!r:.300}")
+        conn.close()
+        env = {"ACUPRESSURE_DYNAMODB_TABLE": table, "ACUPRESSURE_DYNAMODB_ENDPOINT": f"http://{host}:{port}",
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+               "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+        return bench_cold(repeats, work, audio, bundle_dir, python, warm_up=True, extra_env=env)
+    finally:
+        server.stop()
 
 
 def import_profile(repeats: int, work: Path, audio: Path, bundle_dir: Path | None, python: str | None,
@@ -344,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", type=int, default=None, help="cold starts of each (default 21, quick 3)")
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of the skill's requests and where its cold import's extra time goes")
+    parser.add_argument("--dynamodb", action="store_true",
+                        help="also cold starts with the state in DynamoDB (moto server on loopback), as on Lambda")
     parser.add_argument("--bundle-zip", type=Path, default=None, help="use this zip instead of building one")
     parser.add_argument("--no-bundle", action="store_true",
                         help="no bundle: cold starts of the repository's code under this interpreter")
@@ -379,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         ric = runtime_client(bundle_dir, python)
         in_runtime = (bench_cold(repeats, work, audio, bundle_dir, python, warm_up=not args.quick,
                                  preload=RUNTIME_PRELOAD.format(ric=ric)) if ric else None)
+        cold_dynamo = bench_cold_dynamodb(repeats, work, audio, bundle_dir, python) if args.dynamodb else None
         imports = import_profile(max(3, repeats // 3), work, audio, bundle_dir, python) if args.profile else ""
         t3 = time.perf_counter()
         figures = zip_figures(zip_path) if zip_what else None
@@ -434,6 +474,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  to first reply: acupressure {ms(fo)}, hello-world {ms(fh)}, ratio {fo / fh:.2f} "
               f"(goal <= {GOAL_RATIO}: {verdict(fo / fh <= GOAL_RATIO)}); CPU: acupressure {ms(ko_)}, "
               f"hello-world {ms(kh_)}, ratio {ko_ / kh_:.2f}")
+    sqlite_first = statistics.median(t[0] + t[1] for t in cold["acupressure"])
+    if cold_dynamo is not None:
+        dimp = statistics.median(t[0] for t in cold_dynamo["acupressure"])
+        dfirst = statistics.median(t[1] for t in cold_dynamo["acupressure"])
+        dboth = statistics.median(t[0] + t[1] for t in cold_dynamo["acupressure"])
+        dh = statistics.median(t[0] + t[1] for t in cold_dynamo["hello-world"])
+        print(f"cold start to first reply with DynamoDB (moto server) median of {repeats}: acupressure {ms(dboth)} "
+              f"(import {ms(dimp)}, first reply {ms(dfirst)}), hello-world {ms(dh)}, ratio {dboth / dh:.2f}; "
+              f"vs SQLite {ms(sqlite_first)}: +{ms(dboth - sqlite_first)}")
     sections = f"bundle {t1 - t0:.0f} s, requests {t2 - t1:.0f} s, cold starts {t3 - t2:.0f} s"
     if figures:
         zipped, unzipped, files = figures

@@ -35,6 +35,7 @@ FORBIDDEN_PREFIXES = ("flask/", "flask_ask_sdk/", "ask_sdk_webservice_support/",
                       "pydub/", "piper/", "gtts/", "imageio_ffmpeg/", "onnxruntime/",
                       "skill/tools/", "skill/web/", "skill/simulator/")
 TABLE = "acupressure-state-test"
+AWS_SDK = ("boto3/", "botocore/", "s3transfer/", "jmespath/", "boto3-", "botocore-")
 
 
 def _stub_root(tmp: Path) -> Path:
@@ -76,8 +77,10 @@ def test_bundle_layout(deploy_bundle):
     assert ("audio/manifest.json" in names) == (ROOT / "audio" / "manifest.json").is_file()
     assert not {n for n in names if n.startswith("audio/") and n != "audio/manifest.json"}
     # Runtime dependencies, as wheels for the Lambda platform and Python version.
-    for top in ("ask_sdk_core/", "ask_sdk_model/", "pydantic/", "yaml/", "boto3/", "botocore/"):
+    for top in ("ask_sdk_core/", "ask_sdk_model/", "pydantic/", "yaml/"):
         assert any(n.startswith(top) for n in names), top
+    # DynamoDB is reached through the runtime's own client: no AWS SDK in the zip.
+    assert not {n.split("/")[0] for n in names if n.startswith(AWS_SDK)}
     abi = f"cpython-{bundle.PYTHON_VERSION.replace('.', '')}-x86_64-linux-gnu.so"
     assert any(n.startswith("pydantic_core/") and n.endswith(abi) for n in names)
     assert not any(n.startswith("bin/") for n in names)
@@ -86,29 +89,20 @@ def test_bundle_layout(deploy_bundle):
 
 
 def test_bundle_is_trimmed_to_what_the_runtime_uses(deploy_bundle):
-    """botocore's models for the services the skill calls only; dependencies as bytecode alone (no
-    .py beside a .pyc); the skill's own modules as source with their bytecode; within Issue 18's budget."""
+    """Dependencies as bytecode alone (no .py beside a .pyc); the skill's own modules as source with their
+    bytecode; within Issue 18's budget."""
     names = set(_names(deploy_bundle))
-    services = {n.split("/")[2] for n in names if n.startswith("botocore/data/") and n.count("/") > 2}
-    assert services == set(bundle.AWS_SERVICES)
-    assert {n.split("/")[-1] for n in names if n.startswith("botocore/data/") and n.count("/") == 2} \
-        == bundle.BOTOCORE_SHARED_DATA
     assert not any(n.endswith("/RECORD") or n.endswith(".pyi") for n in names)
     own = ("skill/", "lambda_function.")
     if bundle.find_python(bundle.PYTHON_VERSION):
         deps_py = sorted(n for n in names if n.endswith(".py") and not n.startswith(own))
         assert deps_py == []
-        assert "botocore/client.pyc" in names and "ask_sdk_core/skill.pyc" in names
+        assert "ask_sdk_core/skill.pyc" in names and "yaml/__init__.pyc" in names
         tag = "cpython-" + bundle.PYTHON_VERSION.replace(".", "")
         assert f"skill/runtime/__pycache__/pipeline.{tag}.pyc" in names
     assert "skill/runtime/pipeline.py" in names
     assert "_yaml/__init__.pyc" not in names and "_yaml/__init__.py" not in names  # a shim nothing imports
     assert deploy_bundle.zip_bytes <= 8 * 1000 * 1000, deploy_bundle.summary()
-    # Every partition is still there, listing only the services the skill calls.
-    with zipfile.ZipFile(deploy_bundle.zip_path) as zf:
-        endpoints = json.loads(zf.read("botocore/data/endpoints.json"))
-    assert {p["partition"] for p in endpoints["partitions"]} >= {"aws", "aws-cn", "aws-us-gov"}
-    assert {s for p in endpoints["partitions"] for s in p["services"]} == set(bundle.AWS_SERVICES)
     # The content and the pictures, validated, in the compact form the skill loads at cold start.
     assert "content/compact.pickle" in names
     assert "content/pictures.pickle" in names
@@ -279,40 +273,3 @@ def test_bundle_answers_launch_request(runnable, dynamodb_url, tmp_path):
                          aws_access_key_id="testing",
                          aws_secret_access_key="testing").scan(TableName=TABLE)["Items"]
     assert [i["id"]["S"] for i in items] == [hashlib.sha256(USER_ID.encode()).hexdigest()]
-
-
-ENDPOINTS = """
-import json, sys
-sys.path[:0] = [sys.argv[1]]
-import botocore.session
-from botocore.config import Config
-session, found = botocore.session.get_session(), []
-for region in ("us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1"):
-    for fips in (False, True):
-        client = session.create_client("dynamodb", region_name=region, aws_access_key_id="x",
-                                       aws_secret_access_key="y", config=Config(use_fips_endpoint=fips))
-        signer = client._request_signer
-        found.append([region, fips, client.meta.endpoint_url, signer._signing_name, signer._region_name])
-print(json.dumps(found))
-"""
-
-
-def test_the_trimmed_sdk_finds_dynamodb_where_the_whole_sdk_does(runnable, tmp_path):
-    """Trimming endpoints.json to DynamoDB changes no endpoint, signing name or region, in any partition."""
-    python, task = runnable
-    version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    arch = bundle.ARCHITECTURE if version == bundle.PYTHON_VERSION else \
-        ("arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64")
-    whole = bundle.dependencies_dir(bundle.runtime_requirements(), version, bundle.PLATFORMS[arch], CACHE)
-    (tmp_path / "endpoints.py").write_text(ENDPOINTS)
-
-    def resolve(path: Path) -> list:
-        out = subprocess.run([python, "-I", "-S", "-B", str(tmp_path / "endpoints.py"), str(path)],
-                             capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
-
-    trimmed = resolve(task)
-    assert trimmed == resolve(whole)
-    assert ["us-east-1", False, "https://dynamodb.us-east-1.amazonaws.com", "dynamodb", "us-east-1"] in trimmed

@@ -6,7 +6,6 @@ Users are keyed by a SHA-256 hash of the Alexa userId; only progress and prefere
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -15,7 +14,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
 from skill.runtime.digest import hexdigest
+from skill.runtime.dynamo import DynamoDbClient, DynamoDbError, deserialize, serialize
 from skill.runtime.engine import Preferences, RoutineState
 from skill.runtime.records import record
 
@@ -71,23 +70,13 @@ def describe(exc: BaseException) -> str:
     cause = exc.__cause__
     if isinstance(cause, sqlite3.Error):
         parts.append(f"{type(cause).__name__}: {cause}")
+    elif isinstance(cause, DynamoDbError):
+        # The service's error code (throttled, server error, ...) or the connection's failure, never its
+        # message (which may quote the request).
+        parts.append(f"{type(cause).__name__} ({cause.code})")
     elif cause is not None:
-        # botocore's ClientError carries the service's error code (throttled, server error, ...).
-        error = getattr(cause, "response", None)
-        code = error.get("Error", {}).get("Code") if isinstance(error, dict) else None
-        parts.append(type(cause).__name__ + (f" ({code})" if isinstance(code, str) else ""))
+        parts.append(type(cause).__name__)
     return " <- ".join(parts)
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB returns numbers as Decimal; turn them back into int/float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 @record
@@ -132,7 +121,7 @@ class Profile:
     @staticmethod
     def from_dict(data: Mapping[str, Any] | None) -> Profile:
         """A stored profile; unreadable parts fall back to defaults rather than failing the request. The
-        adapters hand over plain data (DynamoDbAdapter turns DynamoDB's Decimals back into numbers)."""
+        adapters hand over plain data (DynamoDB's numbers come back as int or float)."""
         data = dict(data or {})
         try:
             sessions = int(data.get("sessions", 0))
@@ -274,23 +263,12 @@ class SQLiteAdapter(AbstractPersistenceAdapter):
             raise PersistenceException(f"SQLite delete failed: {exc}") from exc
 
 
-def _dynamo_ready(value: Any) -> Any:
-    """Floats as Decimal: DynamoDB's number type, which boto3 will not guess from a float."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: _dynamo_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_dynamo_ready(v) for v in value]
-    return value
-
-
 class DynamoDbAdapter(AbstractPersistenceAdapter):
     """Per-user state in a DynamoDB table, laid out as the ASK SDK's adapter lays it out (partition key
-    "id", the profile as a map under "attributes"), through one low-level client per process.
+    "id", the profile as a map under "attributes"), through one client per process (skill.runtime.dynamo,
+    standard library only: boto3 would add about 0.3 s to a cold start and most of the bundle).
 
-    boto3 is imported and the client built at the first call, not at cold start: they cost about
-    0.3 s, which a container that never reaches storage (or a local run) should not pay.
+    The client is built at the first call, not at cold start; nothing is contacted before.
     """
 
     PARTITION_KEY = "id"
@@ -302,74 +280,67 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
         self.endpoint_url = endpoint_url
         self.region_name = region_name
         self._lock = threading.Lock()
-        self._client: Any = None
-        self._codec: tuple[Any, Any] | None = None
+        self._client: DynamoDbClient | None = None
         self._table_checked = not create_table
 
-    def _dynamodb(self) -> Any:
+    def _dynamodb(self) -> DynamoDbClient:
         """The client, built once; with create_table, the table is created at the first call that works."""
         with self._lock:
             if self._client is None:
-                import boto3
-                from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-                from botocore.config import Config as BotoConfig
-
-                config = BotoConfig(connect_timeout=DYNAMODB_CONNECT_TIMEOUT_S,
-                                    read_timeout=DYNAMODB_READ_TIMEOUT_S,
-                                    retries={"total_max_attempts": DYNAMODB_MAX_ATTEMPTS, "mode": "standard"})
-                self._client = boto3.session.Session().client(
-                    "dynamodb", endpoint_url=self.endpoint_url, region_name=self.region_name, config=config)
-                self._codec = (TypeSerializer(), TypeDeserializer())
+                self._client = DynamoDbClient(
+                    region_name=self.region_name, endpoint_url=self.endpoint_url,
+                    connect_timeout_s=DYNAMODB_CONNECT_TIMEOUT_S, read_timeout_s=DYNAMODB_READ_TIMEOUT_S,
+                    max_attempts=DYNAMODB_MAX_ATTEMPTS)
             if not self._table_checked:
-                self._create_table()
+                self._create_table(self._client)
                 self._table_checked = True
             return self._client
 
-    def _create_table(self) -> None:
+    def _create_table(self, client: DynamoDbClient) -> None:
         """Create the table (local and test setups; the deploy template creates it on AWS)."""
-        with contextlib.suppress(self._client.exceptions.ResourceInUseException):  # it exists already
-            self._client.create_table(
-                TableName=self.table, BillingMode="PAY_PER_REQUEST",
-                KeySchema=[{"AttributeName": self.PARTITION_KEY, "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": self.PARTITION_KEY, "AttributeType": "S"}])
-
-    def _call(self, what: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            client = self._dynamodb()
-            result: dict[str, Any] = getattr(client, operation)(TableName=self.table, **kwargs)
-        except Exception as exc:  # botocore's errors (network, throttling, service) all mean storage is down
+            client.call("CreateTable", {
+                "TableName": self.table, "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": self.PARTITION_KEY, "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": self.PARTITION_KEY, "AttributeType": "S"}]})
+        except DynamoDbError as exc:
+            if exc.code != "ResourceInUseException":  # it exists already
+                raise
+
+    def _call(self, what: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._dynamodb().call(operation, {"TableName": self.table, **payload})
+        except DynamoDbError as exc:  # throttled, failing, unreachable or refused: storage is down
             raise PersistenceException(f"DynamoDB {what} failed") from exc
-        return result
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         key = hashed_user_key(request_envelope)
-        item = self._call("read", "get_item", Key={self.PARTITION_KEY: {"S": key}},
-                          ConsistentRead=True).get("Item")
-        if not item or self.ATTRIBUTE not in item or self._codec is None:
+        item = self._call("read", "GetItem", {"Key": {self.PARTITION_KEY: {"S": key}},
+                                               "ConsistentRead": True}).get("Item")
+        if not isinstance(item, dict) or self.ATTRIBUTE not in item:
             return {}
-        data = _plain(self._codec[1].deserialize(item[self.ATTRIBUTE]))
+        try:
+            data = deserialize(item[self.ATTRIBUTE])
+        except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+            raise PersistenceException("DynamoDB read failed: unreadable attributes") from exc
         return data if isinstance(data, dict) else {}
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         key = hashed_user_key(request_envelope)
         try:
-            self._dynamodb()
-            assert self._codec is not None
-            value = self._codec[0].serialize(_dynamo_ready(attributes))
-        except PersistenceException:
-            raise
-        except Exception as exc:
-            raise PersistenceException("DynamoDB write failed") from exc
-        self._call("write", "put_item", Item={self.PARTITION_KEY: {"S": key}, self.ATTRIBUTE: value})
+            value = serialize(attributes)
+        except (TypeError, ArithmeticError) as exc:
+            raise PersistenceException("DynamoDB write failed: attributes DynamoDB cannot hold") from exc
+        self._call("write", "PutItem", {"Item": {self.PARTITION_KEY: {"S": key}, self.ATTRIBUTE: value}})
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         key = hashed_user_key(request_envelope)
-        self._call("delete", "delete_item", Key={self.PARTITION_KEY: {"S": key}})
+        self._call("delete", "DeleteItem", {"Key": {self.PARTITION_KEY: {"S": key}}})
 
 
 def dynamodb_adapter(table: str, *, create_table: bool = False, endpoint_url: str | None = None,
                      region_name: str | None = None) -> AbstractPersistenceAdapter:
-    """The DynamoDB store; nothing is imported or contacted until the first request uses it."""
+    """The DynamoDB store; nothing is contacted until the first request uses it."""
     return DynamoDbAdapter(table, create_table=create_table, endpoint_url=endpoint_url, region_name=region_name)
 
 

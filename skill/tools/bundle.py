@@ -22,7 +22,6 @@ import tomllib
 import warnings
 import zipfile
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from skill.runtime.content import ContentError, compact, load
@@ -52,25 +51,6 @@ SHIPPED_PACKAGE_FILES = ("__init__.py", "runtime")
 ENTRY_POINTS = ("lambda_function", "skill")
 
 
-class AwsSdk(StrEnum):
-    """Where boto3 comes from on Lambda."""
-
-    BUNDLED = "bundled"  # a pinned copy in the zip, its botocore trimmed to the services the skill calls
-    RUNTIME = "runtime"  # the copy the python3.x runtime itself provides (its version, updated by AWS)
-
-
-# The AWS SDK as the Lambda Python runtime provides it (AwsSdk.RUNTIME leaves these out of the zip).
-AWS_SDK_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
-# The only AWS services the runtime calls (persistence.DynamoDbAdapter); botocore ships models for
-# about 450 services, 64% of an untrimmed zip.
-AWS_SERVICES = ("dynamodb",)
-# botocore's data files every client loads (endpoints, partitions, retry and default-config rules).
-BOTOCORE_SHARED_DATA = frozenset({"_retry.json", "endpoints.json", "partitions.json",
-                                  "sdk-default-configuration.json"})
-# Per service, what a client loads (the model, its endpoint rules) or may (paginators, waiters);
-# examples-1.json is documentation only.
-BOTOCORE_SERVICE_DATA = frozenset({"service-2.json.gz", "service-2.json", "endpoint-rule-set-1.json.gz",
-                                   "endpoint-rule-set-1.json", "paginators-1.json", "waiters-2.json"})
 # Installer bookkeeping: RECORD would list files the trimming removed; the rest is never read.
 DIST_INFO_DROPPED = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 
@@ -96,7 +76,6 @@ class BundleReport:
     requirements: tuple[str, ...]
     excluded: tuple[str, ...]
     notes: tuple[str, ...] = ()
-    aws_sdk: AwsSdk = AwsSdk.BUNDLED
     unused: tuple[str, ...] = ()  # installed top-level packages the runtime never imports, left out
 
     def summary(self) -> str:
@@ -105,10 +84,10 @@ class BundleReport:
 
 
 def runtime_requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> tuple[str, ...]:
-    """The project's core dependencies plus the `aws` extra (boto3, DynamoDB adapter)."""
+    """The project's core dependencies: all the runtime imports. Not the `aws` extra: the runtime reaches
+    DynamoDB through its own standard-library client (skill.runtime.dynamo), and boto3 is for tools."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
-    reqs = list(project["dependencies"]) + list(project["optional-dependencies"].get("aws", []))
-    return tuple(r for r in reqs if not r.startswith(project["name"]))
+    return tuple(r for r in project["dependencies"] if not r.startswith(project["name"]))
 
 
 def forbidden_imports(source: str) -> set[str]:
@@ -243,7 +222,7 @@ def imported_names(source: str, package: str) -> set[str]:
 def import_closure(directory: Path, roots: tuple[str, ...] = ENTRY_POINTS) -> set[str]:
     """The bundle's top-level packages reachable by import statements from `roots`: the static import
     graph at package granularity. Imports by string stay inside a package (pydantic's lazy
-    attributes, ask_sdk_model's deserializer, botocore's handlers), so whole packages are kept."""
+    attributes, ask_sdk_model's deserializer), so whole packages are kept."""
     units = {name: path for path in directory.iterdir() if (name := top_level_name(path))}
     seen: set[str] = set()
     todo = [r for r in roots if r in units]
@@ -286,47 +265,6 @@ def drop_packages(directory: Path, keep: set[str]) -> list[str]:
         if names and not names & keep:
             shutil.rmtree(dist_info)
     return sorted(set(dropped))
-
-
-def trim_aws_sdk(directory: Path, services: tuple[str, ...] = AWS_SERVICES) -> None:
-    """Keep botocore's shared data and the newest model of each service the skill calls; boto3's
-    resource models likewise (the skill uses clients, but boto3.resource(service) keeps working)."""
-    data = directory / "botocore" / "data"
-    if data.is_dir():
-        for entry in data.iterdir():
-            if entry.is_file() and entry.name not in BOTOCORE_SHARED_DATA:
-                entry.unlink()
-            elif entry.is_dir() and entry.name not in services:
-                shutil.rmtree(entry)
-        for service in services:
-            versions = sorted(v for v in (data / service).iterdir()
-                              if any((v / f).is_file() for f in ("service-2.json.gz", "service-2.json")))
-            if not versions:
-                raise BundleError(f"botocore has no model for {service}")
-            for version in (data / service).iterdir():
-                if version != versions[-1]:
-                    shutil.rmtree(version)
-            for f in versions[-1].iterdir():
-                if f.name not in BOTOCORE_SERVICE_DATA:
-                    f.unlink()
-        trim_endpoints(data / "endpoints.json", services)
-    boto3_data = directory / "boto3" / "data"
-    if boto3_data.is_dir():
-        for entry in boto3_data.iterdir():
-            if entry.name not in services:
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-
-
-def trim_endpoints(path: Path, services: tuple[str, ...]) -> None:
-    """endpoints.json with every partition whole but its services cut to those the skill calls: every
-    client parses the file when it is created (1.2 MB, ~8 ms of the first request that reaches
-    DynamoDB), and a client only looks up its own service in it."""
-    if not path.is_file():
-        return
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for partition in data.get("partitions", []):
-        partition["services"] = {k: v for k, v in partition.get("services", {}).items() if k in services}
-    path.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), encoding="utf-8")
 
 
 def trim_metadata(directory: Path) -> None:
@@ -398,8 +336,7 @@ def write_zip(directory: Path, zip_path: Path) -> tuple[int, int]:
 
 def build(out: Path | None = None, *, root: Path = REPO_ROOT,
           python_version: str = PYTHON_VERSION, architecture: str = ARCHITECTURE,
-          cache_root: Path | None = None, refresh: bool = False,
-          aws_sdk: AwsSdk = AwsSdk.BUNDLED) -> BundleReport:
+          cache_root: Path | None = None, refresh: bool = False) -> BundleReport:
     """Build `out` (a directory) and `out`.zip from the repository at `root`."""
     out = (root / DEFAULT_OUT) if out is None else out
     handler = root / HANDLER_FILE
@@ -417,11 +354,7 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
     shutil.copy2(handler, out / "lambda_function.py")
     excluded = _copy_package(root / "skill", out / "skill")
     # Only what the runtime imports: installed packages nothing reaches are left out.
-    keep = import_closure(out)
-    if aws_sdk is AwsSdk.RUNTIME:
-        keep -= AWS_SDK_PACKAGES
-    unused = [n for n in drop_packages(out, keep) if aws_sdk is AwsSdk.BUNDLED or n not in AWS_SDK_PACKAGES]
-    trim_aws_sdk(out)
+    unused = drop_packages(out, import_closure(out))
     trim_metadata(out)
     (out / "content").mkdir()
     for yaml_file in sorted((root / "content").glob("*.yaml")):
@@ -460,7 +393,7 @@ def build(out: Path | None = None, *, root: Path = REPO_ROOT,
     if unzipped > MAX_UNZIPPED_BYTES:
         raise BundleError(f"bundle is {unzipped / 1e6:.0f} MB unzipped; Lambda allows 250 MB")
     return BundleReport(out, zip_path, zip_path.stat().st_size, unzipped, count,
-                        requirements, tuple(excluded), tuple(notes), aws_sdk, tuple(unused))
+                        requirements, tuple(excluded), tuple(notes), tuple(unused))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -471,15 +404,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-version", default=PYTHON_VERSION,
                         help=f"Lambda Python version (default: {PYTHON_VERSION}, as template.yaml)")
     parser.add_argument("--architecture", choices=sorted(PLATFORMS), default=ARCHITECTURE)
-    parser.add_argument("--aws-sdk", choices=[a.value for a in AwsSdk], default=AwsSdk.BUNDLED.value,
-                        help="bundled: a pinned boto3 with botocore trimmed to DynamoDB (default); "
-                             "runtime: use the boto3 the Lambda runtime provides")
     parser.add_argument("--refresh", action="store_true",
                         help="re-resolve the runtime wheels instead of using the build cache")
     args = parser.parse_args(argv)
     try:
         report = build(args.out, python_version=args.python_version, architecture=args.architecture,
-                       refresh=args.refresh, aws_sdk=AwsSdk(args.aws_sdk))
+                       refresh=args.refresh)
     except BundleError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
@@ -488,8 +418,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"left out: {item}")
     if report.unused:
         print(f"left out (never imported): {', '.join(report.unused)}")
-    if report.aws_sdk is AwsSdk.RUNTIME:
-        print(f"left out (the Lambda runtime provides them): {', '.join(sorted(AWS_SDK_PACKAGES))}")
     for note in report.notes:
         print(f"note: {note}")
     print(report.summary())
