@@ -22,12 +22,18 @@ def test_bench_quick_prints_latency_import_and_bundle_figures() -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
+    cold = {"bare interpreter": r"bare interpreter",
+            "in the Lambda runtime": r"in the Lambda runtime \(after awslambdaric\.bootstrap, as on Lambda\)"}
     ratios = {
         "per request": rf"per-request over the mix: acupressure {NUMBER} ms, hello-world {NUMBER} ms, ratio {NUMBER}",
-        "cold import": rf"cold import median of 3: acupressure {NUMBER} ms, hello-world {NUMBER} ms, ratio {NUMBER}",
-        "first reply": rf"cold start to first reply median of 3: acupressure {NUMBER} ms, hello-world {NUMBER} ms, "
-                       rf"ratio {NUMBER}",
     }
+    for label, heading in cold.items():
+        if label != "bare interpreter" and f"cold start {label}: not measured" in out:
+            continue  # no runtime interface client for the cold starts' Python here: said, not hidden
+        ratios[f"cold import, {label}"] = (rf"cold start, {heading}: import median of 3: acupressure {NUMBER} ms, "
+                                          rf"hello-world {NUMBER} ms, ratio {NUMBER}")
+        ratios[f"first reply, {label}"] = (rf"cold start, {heading}: import [^\n]*\n  to first reply: acupressure "
+                                          rf"{NUMBER} ms, hello-world {NUMBER} ms, ratio {NUMBER}")
     for what, pattern in ratios.items():
         match = re.search(pattern, out)
         assert match, (what, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ask_sdk_core.dispatch_components.request_components import (
     AbstractRequestInterceptor,
@@ -12,18 +13,17 @@ from ask_sdk_core.dispatch_components.request_components import (
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
-from skill.runtime import screens
-from skill.runtime.apl import Json
 from skill.runtime.content import default_content
-from skill.runtime.flows import finding
 from skill.runtime.flows.turn import PROFILE_ATTR, Deps, profile, request_type
 from skill.runtime.handlers.base import intent_name, slot
 from skill.runtime.handlers.intents import HEALTH_INTENTS, Intent, Slot
-from skill.runtime.handlers.points import resolve_point
 from skill.runtime.handlers.safety import SAID_ATTR, Said
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile, describe
 from skill.runtime.speech import Prompts
+
+if TYPE_CHECKING:
+    from skill.runtime.apl import Json
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,13 @@ def red_flag_said(handler_input: HandlerInput) -> bool:
     return isinstance(found, Said) and found.red_flag is not None
 
 
+def device_has_apl(hi: HandlerInput) -> bool:
+    """The device says it shows APL (screens.may_show checks the rest)."""
+    system = getattr(hi.request_envelope.context, "system", None)
+    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
+    return getattr(interfaces, "alexa_presentation_apl", None) is not None
+
+
 class ScreenInterceptor(AbstractResponseInterceptor):
     """On a device with a screen, show the point looked up or the routine step under way beside the reply.
 
@@ -121,7 +128,12 @@ class ScreenInterceptor(AbstractResponseInterceptor):
         return self._deps
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        if response is None or not screens.may_show(handler_input, response):
+        if response is None or not device_has_apl(handler_input):
+            return
+        # Imported for a device with a screen only: a speaker's cold start never loads the screens.
+        from skill.runtime import screens
+
+        if not screens.may_show(handler_input, response):
             return
         try:
             directive = self.screen_for(handler_input)
@@ -136,6 +148,10 @@ class ScreenInterceptor(AbstractResponseInterceptor):
 
     def screen_for(self, handler_input: HandlerInput) -> Json | None:
         """The look-up screen for a point asked about, else the screen of the routine step under way."""
+        from skill.runtime import screens
+        from skill.runtime.flows import finding
+        from skill.runtime.handlers.points import resolve_point
+
         if red_flag_said(handler_input):
             return None
         prof = profile(handler_input)
