@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -21,12 +22,13 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
 from skill.runtime.digest import hexdigest
-from skill.runtime.dynamo import DynamoDbClient, DynamoDbError, deserialize, serialize
 from skill.runtime.engine import Preferences, RoutineState
 from skill.runtime.records import record
 
 if TYPE_CHECKING:
     from ask_sdk_model.request_envelope import RequestEnvelope
+
+    from skill.runtime.dynamo import DynamoDbClient, DynamoDbError
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,13 @@ def hashed_user_key(envelope: RequestEnvelope) -> str:
     return hexdigest(uid)
 
 
+def _dynamo_error() -> type[DynamoDbError]:
+    """DynamoDbError (asked only once the DynamoDB client is loaded: a store in SQLite never loads it)."""
+    from skill.runtime.dynamo import DynamoDbError
+
+    return DynamoDbError
+
+
 def describe(exc: BaseException) -> str:
     """A storage failure for the log: exception classes, error codes and SQLite's messages, never the
     stored data."""
@@ -70,7 +79,7 @@ def describe(exc: BaseException) -> str:
     cause = exc.__cause__
     if isinstance(cause, sqlite3.Error):
         parts.append(f"{type(cause).__name__}: {cause}")
-    elif isinstance(cause, DynamoDbError):
+    elif "skill.runtime.dynamo" in sys.modules and isinstance(cause, _dynamo_error()):
         # The service's error code (throttled, server error, ...) or the connection's failure, never its
         # message (which may quote the request).
         parts.append(f"{type(cause).__name__} ({cause.code})")
@@ -287,6 +296,8 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
         """The client, built once; with create_table, the table is created at the first call that works."""
         with self._lock:
             if self._client is None:
+                from skill.runtime.dynamo import DynamoDbClient  # imported with the first DynamoDB call
+
                 self._client = DynamoDbClient(
                     region_name=self.region_name, endpoint_url=self.endpoint_url,
                     connect_timeout_s=DYNAMODB_CONNECT_TIMEOUT_S, read_timeout_s=DYNAMODB_READ_TIMEOUT_S,
@@ -298,6 +309,8 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
 
     def _create_table(self, client: DynamoDbClient) -> None:
         """Create the table (local and test setups; the deploy template creates it on AWS)."""
+        from skill.runtime.dynamo import DynamoDbError
+
         try:
             client.call("CreateTable", {
                 "TableName": self.table, "BillingMode": "PAY_PER_REQUEST",
@@ -308,6 +321,8 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
                 raise
 
     def _call(self, what: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        from skill.runtime.dynamo import DynamoDbError
+
         try:
             return self._dynamodb().call(operation, {"TableName": self.table, **payload})
         except DynamoDbError as exc:  # throttled, failing, unreachable or refused: storage is down
@@ -319,6 +334,8 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
                                                "ConsistentRead": True}).get("Item")
         if not isinstance(item, dict) or self.ATTRIBUTE not in item:
             return {}
+        from skill.runtime.dynamo import deserialize
+
         try:
             data = deserialize(item[self.ATTRIBUTE])
         except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
@@ -326,6 +343,8 @@ class DynamoDbAdapter(AbstractPersistenceAdapter):
         return data if isinstance(data, dict) else {}
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+        from skill.runtime.dynamo import serialize
+
         key = hashed_user_key(request_envelope)
         try:
             value = serialize(attributes)
