@@ -117,3 +117,15 @@ def make_pki() -> FakeAlexaPKI:
             "https://s3.amazonaws.com/echo.api/untrusted.pem": pem(untrusted, stranger),
         },
     )
+
+
+def write_localhost_tls(directory: Path, ca_name: str) -> None:
+    """A throwaway CA (`ca.pem`) and a certificate for "localhost" it issued (`leaf.pem`, key `leaf.key`)."""
+    ca_key, key = _key(), _key()
+    ca = _cert(ca_name, ca_key, ca_name, ca_key, ca=True)
+    leaf = _cert("localhost", key, ca_name, ca_key, ca=False, dns="localhost")
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (directory / "leaf.key").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))

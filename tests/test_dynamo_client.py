@@ -453,17 +453,9 @@ def test_a_broken_token_is_never_sent(stub: Stub) -> None:
 @pytest.fixture
 def tls_stub(tmp_path: Path) -> Iterator[tuple[Stub, Path]]:
     """The stub over TLS as "localhost", its certificate issued by a throwaway CA; (stub, CA's PEM)."""
-    from cryptography.hazmat.primitives import serialization
-    from pki import _cert, _key
+    from pki import write_localhost_tls
 
-    root_key, leaf_key = _key(), _key()
-    root = _cert("Test DynamoDB Root", root_key, "Test DynamoDB Root", root_key, ca=True)
-    leaf = _cert("localhost", leaf_key, "Test DynamoDB Root", root_key, ca=False, dns="localhost")
-    pem = serialization.Encoding.PEM
-    (tmp_path / "ca.pem").write_bytes(root.public_bytes(pem))
-    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
-    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                               serialization.NoEncryption()))
+    write_localhost_tls(tmp_path, "Test DynamoDB Root")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
     s = Stub(tls=context)

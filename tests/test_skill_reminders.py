@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from envelopes import Conversation, connections_response, directives_of, speech_of
 from expectations import prompt_fragments, words
-from pki import _cert, _key
+from pki import write_localhost_tls
 
 from skill.runtime.content import Content
 from skill.runtime.handlers.reminders import REMINDERS_SCOPE
@@ -36,14 +35,7 @@ class FakeAlexaApi:
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A test CA and a localhost server certificate (made once: RSA keys are slow to generate)."""
     tmp_path = tmp_path_factory.mktemp("api-tls")
-    ca_key, key = _key(), _key()
-    ca = _cert("Test API CA", ca_key, "Test API CA", ca_key, ca=True)
-    leaf = _cert("localhost", key, "Test API CA", ca_key, ca=False, dns="localhost")
-    pem = serialization.Encoding.PEM
-    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
-    (tmp_path / "leaf.key").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
+    write_localhost_tls(tmp_path, "Test API CA")
     return tmp_path
 
 
