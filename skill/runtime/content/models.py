@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from skill.runtime.records import record
-from skill.runtime.templates import TemplateError, parse
 
 # Hold time bounds (seconds) a user may choose; one minute is the default (sources).
 HOLD_MIN_S = 30
@@ -295,6 +294,8 @@ class RedFlag(Strict):
 
 def _parses(template: str) -> str:
     """A sentence template whose brackets match (its <rules> are checked with the file)."""
+    from skill.runtime.templates import TemplateError, parse  # validation only: not at a cold start
+
     try:
         parse(template)
     except TemplateError as exc:

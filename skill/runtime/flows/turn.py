@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
@@ -16,8 +16,10 @@ from skill.runtime.engine import RoutineState
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile
 from skill.runtime.records import record
-from skill.runtime.screening import Detector
 from skill.runtime.speech import Prompts, Speech
+
+if TYPE_CHECKING:
+    from skill.runtime.screening import Detector
 
 PROFILE_ATTR = "profile"
 
@@ -64,7 +66,10 @@ class Deps:
 
     @cached_property
     def detector(self) -> Detector:
-        """Red flags, pregnancy and pain in free text; built once, at the first request that needs it."""
+        """Red flags, pregnancy and pain in free text; built once, at the first request that needs it (and
+        imported then: a launch has no words to screen)."""
+        from skill.runtime.screening import Detector
+
         return Detector.from_safety(self.content.safety)
 
     def say(self, key: str, **fields: Any) -> Speech:

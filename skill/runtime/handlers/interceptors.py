@@ -17,7 +17,6 @@ from skill.runtime.content import default_content
 from skill.runtime.flows.turn import PROFILE_ATTR, Deps, profile, request_type
 from skill.runtime.handlers.base import intent_name, slot
 from skill.runtime.handlers.intents import HEALTH_INTENTS, Intent, Slot
-from skill.runtime.handlers.safety import SAID_ATTR, Said
 from skill.runtime.manifest import Manifest
 from skill.runtime.persistence import Profile, describe
 from skill.runtime.speech import Prompts
@@ -98,6 +97,8 @@ class LogResponseInterceptor(AbstractResponseInterceptor):
 
 def red_flag_said(handler_input: HandlerInput) -> bool:
     """This request's safety check found a red flag: the reply is urgent advice, with nothing beside it."""
+    from skill.runtime.handlers.safety import SAID_ATTR, Said  # asked for a screen device's reply only
+
     found = handler_input.attributes_manager.request_attributes.get(SAID_ATTR)
     return isinstance(found, Said) and found.red_flag is not None
 
