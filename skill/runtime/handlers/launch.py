@@ -9,7 +9,6 @@ from ask_sdk_model.response import Response
 from ask_sdk_model.ui.simple_card import SimpleCard
 
 from skill.runtime.flows.closing import close_at_launch, closed_while_playing
-from skill.runtime.flows.player import failure_told
 from skill.runtime.flows.stepping import routine_of
 from skill.runtime.flows.turn import (
     Pending,
@@ -34,6 +33,8 @@ class LaunchHandler(RequestTypeHandler):
         speech = Speech()
         if prof.playback_failed:
             # Told once; the saved place continues as spoken turns so a broken stream never loops.
+            from skill.runtime.flows.player import failure_told  # the AudioPlayer flows, for this case only
+
             speech.text(p.say("playback_failed_notice"))
             prof = failure_told(handler_input, prof)
         progress = ongoing(prof)
