@@ -10,7 +10,9 @@
     persistence adapter) and answers a first LaunchRequest, against one importing hello_skill from
     the same bundle and answering the same; with the Lambda Python version and only the bundle on
     the path when this machine has that Python, else the repository's code under this interpreter;
-    interleaved N times, medians of the times measured inside each process;
+    interleaved N times, medians of the times measured inside each process; twice: in a bare
+    interpreter, and in the Lambda runtime (after importing awslambdaric's bootstrap, the runtime
+    interface client the tests use, as Lambda has before it imports a handler);
 (c) the Lambda bundle: zipped and unzipped size, file count (skill.tools.bundle.build, wheel cache).
 
     .venv/bin/python scripts/bench_lambda.py             # full run
