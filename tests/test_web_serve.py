@@ -72,3 +72,19 @@ def test_verified_mode_refuses_to_start_without_a_skill_id(tmp_path: Path) -> No
     with serving(tmp_path, skill_id=None) as (_, proc):
         assert proc.wait(timeout=20) == 2
         assert "ACUPRESSURE_SKILL_ID" in proc.stderr.read()
+
+
+def test_a_port_already_taken_gets_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    """A second `serve` on the same port (the first still running, or anything else there) says what is
+    wrong and how to get past it, and exits non-zero."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "ACUPRESSURE_DB": str(tmp_path / "serve.sqlite3"), "ACUPRESSURE_SKILL_ID": SKILL_ID}
+        env.pop("ACUPRESSURE_DYNAMODB_TABLE", None)
+        done = subprocess.run([sys.executable, "-m", "skill.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr

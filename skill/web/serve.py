@@ -155,7 +155,12 @@ def run(args: Any) -> int:
     try:
         if render is not None:
             render.start()
-        server = make_server(config, args.host, args.port, verify=verify)
+        try:
+            server = make_server(config, args.host, args.port, verify=verify)
+        except OSError as exc:  # the port is taken, or not ours to bind: say so, no traceback
+            print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. Is another server "
+                  "running there? Stop it, or choose another port with --port.", file=sys.stderr)
+            return 1
         log.info("serving on http://%s:%d/ (verification %s)", args.host, args.port, "on" if verify else "OFF")
         # The page's address on its own line, for a person who just ran the README's command.
         print(f"Acupressure Coach: open http://{args.host}:{args.port}/ in a browser", file=sys.stderr, flush=True)
