@@ -337,6 +337,21 @@ def test_a_lying_on_the_back_routine_is_refused_with_a_seated_one_offered(send, 
         assert not steps_in(reply, content.routines[rid])
 
 
+def test_before_her_midwifes_ok_a_lying_routine_is_refused_for_its_posture_not_held_for_the_ok(
+        send, content: Content) -> None:
+    """Pregnant, not yet cleared, asking for a routine done flat on the back: she hears at once that it is not
+    for pregnancy and which one is, rather than being asked for an OK that would not make it advisable."""
+    conv = Conversation(send)
+    conv.send(intent_request("PregnancyIntent"))
+    reply = conv.send(start_intent("lying_lower_back"))
+    assert said(content, reply, "pregnancy_posture"), speech_of(reply)
+    assert not said(content, reply, "pregnancy_ok_ask") and not steps_in(reply, content.routines["lying_lower_back"])
+    # The seated one it offers still waits for her OK.
+    reply = conv.send(start_intent("seated_lower_back"))
+    assert said(content, reply, "pregnancy_ok_ask"), speech_of(reply)
+    assert not steps_in(reply, content.routines["seated_lower_back"]), speech_of(reply)
+
+
 def test_the_skipped_point_is_named_with_the_reason_where_it_is_skipped(send, content: Content) -> None:
     conv = Conversation(send)
     conv.send(intent_request("PregnancyIntent"))

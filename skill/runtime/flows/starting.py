@@ -36,13 +36,14 @@ def begin_routine(deps: Deps, hi: HandlerInput, routine: Routine, lead: Speech |
     speech = lead or Speech()
     if must_ask(deps, prof, routine):
         return ask_first(deps, hi, routine, speech)
-    if waits_for_ok(prof, routine):
-        return ask_for_ok(deps, hi, routine, speech)
     if posture_not_for_pregnancy(prof, routine):
+        # Said before asking for her practitioner's OK: that OK would not make lying flat advisable.
         seated = seated_instead(deps, routine)
         if seated is not None:
             speech.text(p.say("pregnancy_posture", name=routine.name, other=seated.name))
             return reply(hi, speech, deps.say("what_you_can_say"))
+    if waits_for_ok(prof, routine):
+        return ask_for_ok(deps, hi, routine, speech)
     if prof.pregnant and only_contraindicated(deps, routine):
         other = instead_of(deps, routine)
         more = deps.say("what_you_can_say")
