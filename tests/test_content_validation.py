@@ -276,3 +276,19 @@ def test_a_topic_people_can_ask_about_needs_an_answer(content_dir: Path) -> None
     line = next(i for i, text in enumerate(slots, 1) if text.strip().startswith("desk:"))
     assert any(r.startswith(f"content/slots/en-US.yaml:{line}: lists.topic.desk: ") and "has no answer" in r
                for r in problems_of(content_dir)), problems_of(content_dir)
+
+
+def test_cli_check_reports_a_broken_picture(content_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """`acupressure check` validates the body-map pictures too, with file, line and field, as the bundle
+    build would (which refuses to build)."""
+    from skill.tools.cli import main
+
+    monkeypatch.setenv("ACUPRESSURE_CONTENT_DIR", str(content_dir))
+    path = content_dir / "pictures.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, text in enumerate(lines) if text.strip().startswith("size: ["))
+    lines[n] = lines[n].replace("size: [", "size: [not-a-number, ", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert f"pictures.yaml:{n + 1}:" in err and "size" in err, err
