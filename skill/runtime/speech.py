@@ -17,6 +17,7 @@ from dataclasses import field
 from typing import Any
 from urllib.parse import quote
 
+from skill.runtime.content.store import SLOT_PROMPT_PREFIX
 from skill.runtime.records import record
 
 # Alexa limits (DESIGN.md): output speech characters, <audio> clips and their total length, <break>.
@@ -137,6 +138,22 @@ class Prompts:
         except KeyError as exc:
             raise PromptError(key) from exc
         return [value] if isinstance(value, str) else list(value)
+
+    def slot_choice(self, slot_list: str, choices: Iterable[str], ids: Iterable[str], raw: str | None) -> str | None:
+        """Which of `choices` (value ids of the slot list `slot_list`) a slot names: an id entity resolution
+        gave, else the words heard, equal to an id or to one of its words in the list (any case or spacing)."""
+        known = list(choices)
+        for ident in ids:
+            if ident in known:
+                return ident
+        said = " ".join((raw or "").lower().split())
+        if not said:
+            return None
+        for ident in known:
+            words = self.variants(f"{SLOT_PROMPT_PREFIX}{slot_list}_{ident}")
+            if said == ident or said in (" ".join(w.lower().split()) for w in words):
+                return ident
+        return None
 
     def has(self, key: str) -> bool:
         return key in self._table()

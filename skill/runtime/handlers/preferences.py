@@ -60,17 +60,8 @@ class SetHoldTimeHandler(IntentHandler):
 
 def resolve_position(prompts: Prompts, ids: tuple[str, ...], raw: str | None) -> Position | None:
     """Slot id first; else the words heard against the position synonyms in the prompts."""
-    for pid in ids:
-        if pid in {p.value for p in CHOOSABLE}:
-            return Position(pid)
-    if not raw:
-        return None
-    said = raw.lower().strip()
-    for pos in CHOOSABLE:
-        words = [pos.value, *prompts.variants(f"slot_position_{pos.value}")]
-        if said in (w.lower() for w in words):
-            return pos
-    return None
+    found = prompts.slot_choice("position", (p.value for p in CHOOSABLE), ids, raw)
+    return Position(found) if found is not None else None
 
 
 class SetPositionHandler(IntentHandler):

@@ -50,16 +50,7 @@ def answer(handler_input: HandlerInput, deps: Deps, speech: Speech) -> Response:
 def topic_id(handler_input: HandlerInput, deps: Deps) -> str | None:
     """The technique topic: entity resolution's id, else the words heard against the topic list."""
     value = slot(handler_input, Slot.TOPIC)
-    for ident in value.ids:
-        if ident in deps.content.answers:
-            return ident
-    if not value.raw:
-        return None
-    said = " ".join(value.raw.lower().split())
-    for ident in deps.content.answers:
-        if said == ident or said in (w.lower() for w in deps.prompts.variants(f"slot_topic_{ident}")):
-            return ident
-    return None
+    return deps.prompts.slot_choice("topic", deps.content.answers, value.ids, value.raw)
 
 
 class TechniqueQuestionHandler(IntentHandler):
