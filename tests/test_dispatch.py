@@ -260,3 +260,6 @@ def test_a_scope_table_from_other_sources_is_not_used(tmp_path: Path, monkeypatc
     assert handlers._scopes() is None
     (tmp_path / "scopes.json").write_text("{not json")
     assert handlers._scopes() is None
+    good = handlers.scope_table()
+    (tmp_path / "scopes.json").write_text(json.dumps({**good, "scopes": {n: 7 for n in good["scopes"]}}))
+    assert handlers._scopes() is None

@@ -3,7 +3,7 @@
 The list names each handler by module and class. `REQUEST_HANDLERS` is that list as classes (importing
 every handler module); `request_handlers(deps)` gives the pipeline instances, except that where a scope
 table is available (`scopes.json`, written beside this file by the Lambda bundle build from these very
-classes, and only used while the handler sources still match it) a handler whose module nobody has
+classes, and only used while the sizes of the handler sources still match it) a handler whose module nobody has
 imported yet is registered as a `LazyHandler`: its scope from the table, its module imported when a
 request first gets as far as asking it. A cold start imports only the handlers its first request needs.
 """
@@ -142,8 +142,8 @@ def sources_fingerprint(root: Path | None = None) -> str:
 
 def scope_table(root: Path | None = None) -> dict[str, Any]:
     """What scopes.json holds: every registered handler's scope, computed from its class, and the
-    fingerprint of the sources it was computed from, byte for byte the ones under `root` (skill.tools.bundle
-    writes it into the bundle, whose skill/runtime is a copy of this one)."""
+    fingerprint of the sources it was computed from, which must be the ones under `root` (skill.tools.bundle
+    writes it into the bundle, whose skill/runtime is a copy of this one, and checks that they are)."""
     from skill.runtime.dispatch import scope_of
 
     scopes = {}
@@ -155,18 +155,20 @@ def scope_table(root: Path | None = None) -> dict[str, Any]:
 
 
 def _scopes() -> dict[str, Scope] | None:
-    """The scope table beside this file, if there is one and it was made from these sources."""
+    """The scope table beside this file, if there is one, it was made from these sources and it reads as one
+    (anything else: None, and every handler is made at once, as without a table)."""
     try:
         table = json.loads(SCOPES_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if not isinstance(table, dict) or table.get("sources") != sources_fingerprint():
+            return None
+        scopes = table.get("scopes")
+        if not isinstance(scopes, dict) or set(scopes) != set(REGISTRATION):
+            return None
+        return {name: Scope(None if types is None else frozenset(map(str, types)),
+                            None if intents is None else frozenset(map(str, intents)))
+                for name, (types, intents) in scopes.items()}
+    except (OSError, ValueError, TypeError):
         return None
-    if not isinstance(table, dict) or table.get("sources") != sources_fingerprint():
-        return None
-    scopes = table.get("scopes")
-    if not isinstance(scopes, dict) or set(scopes) != set(REGISTRATION):
-        return None
-    return {name: Scope(None if types is None else frozenset(types), None if intents is None else frozenset(intents))
-            for name, (types, intents) in scopes.items()}
 
 
 class LazyHandler(AbstractRequestHandler):
