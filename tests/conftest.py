@@ -43,6 +43,11 @@ def rendered_manifest(content: Content, duration_ms: int = STEP_MS, skip: frozen
     return Manifest.from_dict(rendered_manifest_data(content, duration_ms, skip))
 
 
+def stream_durations(content: Content) -> dict[str, int]:
+    """Each rendered step's stream URL and its length (ms), as a simulated Echo plays them."""
+    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+
+
 def rendered_manifest_data(content: Content, duration_ms: int = STEP_MS,
                            skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The manifest.json contents behind rendered_manifest()."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AUDIO_BASE, ROOT, STEP_MS, import_lambda, rendered_manifest_data
+from conftest import AUDIO_BASE, ROOT, STEP_MS, import_lambda, stream_durations
 from envelopes import (
     AudioDevice,
     audio_player_event,
@@ -44,8 +44,7 @@ def transport(audio_env: Path) -> Callable[[dict], dict]:
 
 
 def durations(content: Content) -> dict[str, int]:
-    data = rendered_manifest_data(content)
-    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in data["files"].values()}
+    return stream_durations(content)
 
 
 @pytest.fixture

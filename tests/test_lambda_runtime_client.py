@@ -23,7 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import AUDIO_BASE, STEP_MS, rendered_manifest_data
+from conftest import AUDIO_BASE, STEP_MS, rendered_manifest_data, stream_durations
 from envelopes import SKILL_ID, USER_ID, AudioDevice, directives_of, speech_of
 from expectations import prompt_fragments, words
 from lambda_runtime_api import FUNCTION_ARN, RuntimeApi
@@ -159,7 +159,7 @@ def api() -> Iterator[RuntimeApi]:
 
 
 def durations(content: Content) -> dict[str, int]:
-    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    return stream_durations(content)
 
 
 def stored(dynamodb: str) -> Profile:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
+from conftest import rendered_manifest, stream_durations
 from envelopes import AudioDevice, Conversation, speech_of
 from expectations import prompt_fragments, words
 
@@ -62,7 +62,7 @@ def test_a_routine_ends_once_in_dialog_mode(app: App, content: Content) -> None:
 def test_a_routine_played_to_its_end_is_closed_once_at_the_next_launch(make_app: Callable[..., App],
                                                                        content: Content) -> None:
     app = make_app(manifest=rendered_manifest(content))
-    durations = {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    durations = stream_durations(content)
     device = AudioDevice(app.handle_event, durations)
     device.launch()
     device.intent("StartRoutineIntent", {"routine": {"value": "knee", "id": "back_of_knee"}})

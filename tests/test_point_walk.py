@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
+from conftest import rendered_manifest, stream_durations
 from envelopes import AudioDevice, Conversation, speech_of
 from expectations import check, prompt_fragments, words
 
@@ -158,7 +158,7 @@ def test_asking_where_the_point_for_a_complaint_is_names_the_points(talk: Conver
 def test_a_walk_during_a_playing_routine_leaves_the_player_alone(make_app: Callable[..., App],
                                                                   content: Content) -> None:
     app = make_app(manifest=rendered_manifest(content))
-    durations = {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    durations = stream_durations(content)
     device = AudioDevice(app.handle_event, durations)
     device.launch()
     device.intent("StartRoutineIntent", {"routine": {"value": "seated", "id": "seated_lower_back"}})

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
+from conftest import rendered_manifest, stream_durations
 from data_schemas import load_data
 from envelopes import SKILL_ID, AudioDevice, Conversation, launch_request, speech_of
 from expectations import words
@@ -221,7 +221,7 @@ def walk_lengths(content: Content, app_factory: Callable[[], App], record: Recor
 def audio_lengths(content: Content, make_app: Callable[..., App], record: Record) -> None:
     """Each routine started, moved through and resumed on a device that plays it as audio."""
     app = make_app(manifest=rendered_manifest(content))
-    durations = {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    durations = stream_durations(content)
     for routine in content.routines.values():
         device = AudioDevice(app.handle_event, durations, user_id=f"amzn1.ask.account.EARPLAY{routine.id}")
         measure(content, record, "open, with audio", device.launch())

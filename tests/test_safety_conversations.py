@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AUDIO_BASE, import_lambda, rendered_manifest_data
+from conftest import import_lambda, stream_durations
 from data_schemas import load_data
 from envelopes import (
     USER_ID,
@@ -67,7 +67,7 @@ def said(content: Content, reply: dict, key: str) -> bool:
 
 
 def durations(content: Content) -> dict[str, int]:
-    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in rendered_manifest_data(content)["files"].values()}
+    return stream_durations(content)
 
 
 def start_intent(routine_id: str) -> dict:

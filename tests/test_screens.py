@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import AUDIO_BASE, rendered_manifest, rendered_manifest_data
+from conftest import AUDIO_BASE, rendered_manifest, stream_durations
 from envelopes import AudioDevice, Conversation, directives_of, speech_of
 from expectations import prompt_fragments, words
 from test_apl import evaluate
@@ -448,8 +448,7 @@ def test_a_screen_only_adds_a_directive_the_speech_and_state_are_the_same(tmp_pa
 
 
 def durations(content: Content) -> dict[str, int]:
-    files = rendered_manifest_data(content)["files"].values()
-    return {AUDIO_BASE + e["path"]: e["duration_ms"] for e in files}
+    return stream_durations(content)
 
 
 def test_every_stream_carries_the_art_and_the_background(tmp_path, content):
