@@ -175,24 +175,19 @@ def told_pregnant(deps: Deps, hi: HandlerInput) -> Response:
             if was_under_way:
                 stop_routine(hi)  # acupressure under way stops (the player too)
             return reply(hi, speech.extend(deps.say("pregnancy_ok_how")), deps.say("what_you_can_say"))
+    return start_or_follow_up(deps, hi, speech, replay=True)
+
+
+def start_or_follow_up(deps: Deps, hi: HandlerInput, speech: Speech, *, replay: bool = False) -> Response:
+    """After a change in what she has said about pregnancy: the routine waiting on it starts; with `replay`,
+    a routine under way says its step again (now without the avoided points); else what to say next."""
     started = begin_waiting_routine(deps, hi, speech)
     if started is not None:
         return started
-    if ongoing(profile(hi)):
+    if replay and ongoing(profile(hi)):
         playing = replay_step(deps, hi, speech)
         if playing is not None:
             return playing
-        more = deps.say("followup_in_routine")
-    else:
-        more = deps.say("pregnancy_followup")
-    return reply(hi, speech.extend(more), more)
-
-
-def start_or_follow_up(deps: Deps, hi: HandlerInput, speech: Speech) -> Response:
-    """After a change in what she has said about pregnancy: the routine waiting on it starts, else what to say next."""
-    started = begin_waiting_routine(deps, hi, speech)
-    if started is not None:
-        return started
     more = deps.say("followup_in_routine" if ongoing(profile(hi)) else "pregnancy_followup")
     return reply(hi, speech.extend(more), more)
 
