@@ -28,7 +28,7 @@ from skill.runtime.records import record
 if TYPE_CHECKING:
     from ask_sdk_model.request_envelope import RequestEnvelope
 
-    from skill.runtime.dynamo import DynamoDbClient, DynamoDbError
+    from skill.runtime.dynamo import DynamoDbClient
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,6 @@ def hashed_user_key(envelope: RequestEnvelope) -> str:
     return hexdigest(uid)
 
 
-def _dynamo_error() -> type[DynamoDbError]:
-    """DynamoDbError (asked only once the DynamoDB client is loaded: a store in SQLite never loads it)."""
-    from skill.runtime.dynamo import DynamoDbError
-
-    return DynamoDbError
-
-
 def describe(exc: BaseException) -> str:
     """A storage failure for the log: exception classes, error codes and SQLite's messages, never the
     stored data."""
@@ -79,7 +72,8 @@ def describe(exc: BaseException) -> str:
     cause = exc.__cause__
     if isinstance(cause, sqlite3.Error):
         parts.append(f"{type(cause).__name__}: {cause}")
-    elif "skill.runtime.dynamo" in sys.modules and isinstance(cause, _dynamo_error()):
+    elif (dynamo := sys.modules.get("skill.runtime.dynamo")) is not None and isinstance(cause, dynamo.DynamoDbError):
+        # (The client is loaded with the first DynamoDB call: before it, no DynamoDbError exists.)
         # The service's error code (throttled, server error, ...) or the connection's failure, never its
         # message (which may quote the request).
         parts.append(f"{type(cause).__name__} ({cause.code})")

@@ -22,7 +22,7 @@ from skill.runtime.apl import Json, Screen, Touch
 from skill.runtime.content.models import Point, Routine
 from skill.runtime.engine import Delivery, RoutineState, Status
 from skill.runtime.flows.stepping import routine_of
-from skill.runtime.flows.turn import Deps, has_session, ongoing, request_type
+from skill.runtime.flows.turn import Deps, device_interfaces, has_session, ongoing, request_type
 from skill.runtime.persistence import Profile
 from skill.runtime.speech import MAX_RESPONSE_BYTES
 
@@ -36,12 +36,6 @@ _serializer = DefaultSerializer()
 
 
 # --- whether a reply may carry a screen -----------------------------------------------------------
-
-
-def device_interfaces(hi: HandlerInput) -> object:
-    """context.System.device.supportedInterfaces, or None when the request has no device."""
-    system = getattr(hi.request_envelope.context, "system", None)
-    return getattr(getattr(system, "device", None), "supported_interfaces", None)
 
 
 def starts_stream(response: Response) -> bool:

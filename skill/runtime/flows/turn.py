@@ -82,6 +82,12 @@ class Deps:
 SPEAKABLE = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 
+def device_interfaces(hi: HandlerInput) -> object:
+    """context.System.device.supportedInterfaces, or None when the request has no device."""
+    system = getattr(hi.request_envelope.context, "system", None)
+    return getattr(getattr(system, "device", None), "supported_interfaces", None)
+
+
 def request_type(hi: HandlerInput) -> str | None:
     """The request's type ('IntentRequest', 'AudioPlayer.PlaybackStarted'...), None if malformed."""
     kind = getattr(getattr(hi.request_envelope, "request", None), "object_type", None)

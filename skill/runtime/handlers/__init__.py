@@ -197,10 +197,10 @@ class LazyHandler(AbstractRequestHandler):
         return self.handler().handle(handler_input)
 
 
-def request_handlers(deps: Deps, *, lazy: bool = True) -> list[AbstractRequestHandler]:
-    """The registered handlers, in order, for the pipeline: lazily loaded where the scope table allows
-    (and `lazy`), else made now."""
-    scopes = _scopes() if lazy else None
+def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
+    """The registered handlers, in order, for the pipeline: lazily loaded where the scope table allows,
+    else made now."""
+    scopes = _scopes()
     made: list[AbstractRequestHandler] = []
     for name in REGISTRATION:
         module = f"{PACKAGE}.{name.rpartition('.')[0]}"

@@ -14,7 +14,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from skill.runtime.content import default_content
-from skill.runtime.flows.turn import PROFILE_ATTR, Deps, profile, request_type
+from skill.runtime.flows.turn import PROFILE_ATTR, Deps, device_interfaces, profile, request_type
 from skill.runtime.handlers.base import intent_name, slot
 from skill.runtime.handlers.intents import HEALTH_INTENTS, Intent, Slot
 from skill.runtime.manifest import Manifest
@@ -104,10 +104,8 @@ def red_flag_said(handler_input: HandlerInput) -> bool:
 
 
 def device_has_apl(hi: HandlerInput) -> bool:
-    """The device says it shows APL (screens.may_show checks the rest)."""
-    system = getattr(hi.request_envelope.context, "system", None)
-    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None) is not None
+    """The device says it shows APL (screens.may_show checks the rest, with apl.supports_apl)."""
+    return getattr(device_interfaces(hi), "alexa_presentation_apl", None) is not None
 
 
 class ScreenInterceptor(AbstractResponseInterceptor):
